@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/vouchsec/vouch/pkg/registry"
+)
+
+// Exit codes: a contract with scripts and CI systems.
+const (
+	exitOK       = 0
+	exitPolicy   = 1 // the policy is not met
+	exitUsage    = 2 // bad usage or a bad input file
+	exitRegistry = 3 // a registry or the network failed
+)
+
+// exitError carries the exit code a command's failure maps to.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageErr(err error) error    { return &exitError{code: exitUsage, err: err} }
+func policyErr(err error) error   { return &exitError{code: exitPolicy, err: err} }
+func registryErr(err error) error { return &exitError{code: exitRegistry, err: err} }
+
+// classify picks the exit code for an error from a registry operation.
+func classify(err error) error {
+	if errors.Is(err, registry.ErrNetwork) {
+		return registryErr(err)
+	}
+	return usageErr(err)
+}
+
+// stdio is the command's view of the process: streams and environment,
+// read in this one place.
+type stdio struct {
+	in       io.Reader
+	out, err io.Writer
+	env      func(string) (string, bool)
+	// isTerminal reports whether in and out are terminals.
+	inTerminal, outTerminal bool
+	readPassword            func() ([]byte, error)
+}
+
+func newStdio() *stdio {
+	return &stdio{
+		in: os.Stdin, out: os.Stdout, err: os.Stderr, env: os.LookupEnv,
+		inTerminal:  term.IsTerminal(int(os.Stdin.Fd())),
+		outTerminal: term.IsTerminal(int(os.Stdout.Fd())),
+		readPassword: func() ([]byte, error) {
+			return term.ReadPassword(int(os.Stdin.Fd()))
+		},
+	}
+}
+
+// globals are the flags every command has.
+type globals struct {
+	io        *stdio
+	verbose   bool
+	logFormat string
+	logger    *slog.Logger
+}
+
+// NewRootCmd builds a fresh command tree.
+func NewRootCmd(s *stdio) *cobra.Command {
+	g := &globals{io: s}
+	root := &cobra.Command{
+		Use:   "vouch",
+		Short: "Sign, attest, verify and promote container images under one trust policy",
+		Long: `vouch signs container images (cosign key pairs), attaches signed SBOM and
+vulnerability-scan attestations, verifies all of it against one trust policy
+file, and promotes images between registries only when that policy holds.
+
+Exit codes: 0 success; 1 the policy is not met; 2 bad usage or a bad input
+file; 3 a registry or network failure.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			return g.setupLogger()
+		},
+	}
+	root.SetIn(s.in)
+	root.SetOut(s.out)
+	root.SetErr(s.err)
+	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log debug detail to stderr")
+	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format on stderr: text or json")
+	root.AddCommand(
+		newKeyCmd(g), newSignCmd(g), newAttestCmd(g), newVerifyCmd(g),
+		newPromoteCmd(g), newRegistryCmd(g), newDemoCmd(g), newVersionCmd(g),
+	)
+	return root
+}
+
+func (g *globals) setupLogger() error {
+	level := slog.LevelWarn
+	if g.verbose {
+		level = slog.LevelDebug
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch g.logFormat {
+	case "text":
+		g.logger = slog.New(slog.NewTextHandler(g.io.err, opts))
+	case "json":
+		g.logger = slog.New(slog.NewJSONHandler(g.io.err, opts))
+	default:
+		return usageErr(fmt.Errorf("--log-format: want text or json, got %q", g.logFormat))
+	}
+	return nil
+}
+
+// registry returns a registry client for one command run.
+func (g *globals) registry() *registry.Client {
+	return registry.New(registry.WithLogger(g.logger), registry.WithUserAgent("vouch/"+versionString()))
+}
+
+// run executes the command line and returns the process exit code.
+func run(ctx context.Context, args []string, s *stdio) int {
+	root := NewRootCmd(s)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintf(s.err, "vouch: %v\n", err)
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	// Errors cobra raises itself are about the command line.
+	return exitUsage
+}

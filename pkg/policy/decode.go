@@ -1,0 +1,141 @@
+package policy
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// policy decodes the root mapping.
+func (d *decoder) policy(root *yaml.Node) *Policy {
+	p := &Policy{Signers: map[string]*Signer{}}
+	f, ok := d.mapping(root, "policy file", "version", "signers", "policies")
+	if !ok {
+		return p
+	}
+	if v := d.required(f, "version"); v != nil {
+		if s, ok := d.str(v, "version"); ok && s != Version {
+			d.errorf(v, "unsupported version %q; this vouch reads version %s", s, Version)
+		}
+		p.Version = v.Value
+	}
+	known := map[string]bool{}
+	if v := d.required(f, "signers"); v == nil || !d.signers(v, p, known) {
+		known = nil // Do not report references to a broken signers section.
+	}
+	if v := d.required(f, "policies"); v != nil {
+		p.Policies = d.imagePolicies(v, known)
+	}
+	return p
+}
+
+// signers decodes the signers mapping into p. known collects every signer
+// name given, including those that fail to load, so that references to
+// them are not reported a second time. It returns false when the section
+// is not a mapping or is empty.
+func (d *decoder) signers(n *yaml.Node, p *Policy, known map[string]bool) bool {
+	if !d.expectKind(n, yaml.MappingNode, "signers") {
+		return false
+	}
+	if len(n.Content) == 0 {
+		d.errorf(n, "signers is empty; name at least one signer")
+		return false
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		name, ok := d.str(k, "signer name")
+		if !ok {
+			continue
+		}
+		if known[name] {
+			d.errorf(k, "signer %q is defined twice", name)
+			continue
+		}
+		known[name] = true
+		if s := d.signer(name, k, v); s != nil {
+			p.Signers[name] = s
+		}
+	}
+	return true
+}
+
+// signer decodes one signer; key is the node of its name.
+func (d *decoder) signer(name string, key, n *yaml.Node) *Signer {
+	what := fmt.Sprintf("signer %q", name)
+	f, ok := d.mapping(n, what, "cosign", "notation")
+	if !ok {
+		return nil
+	}
+	if len(f.vals) > 1 {
+		d.errorf(n, "%s has more than one kind; give exactly one", what)
+		return nil
+	}
+	if f.value("notation") != nil {
+		d.errorf(f.keys["notation"], "%s: notation signers are not supported yet", what)
+		return nil
+	}
+	v := f.value("cosign")
+	if v == nil {
+		d.errorf(key, "%s has no kind; give cosign", what)
+		return nil
+	}
+	c := d.cosignSigner(what, v)
+	if c == nil {
+		return nil
+	}
+	return &Signer{Name: name, Cosign: c, Pos: d.pos(key)}
+}
+
+// cosignSigner decodes a cosign signer and loads its public key.
+func (d *decoder) cosignSigner(what string, n *yaml.Node) *CosignSigner {
+	f, ok := d.mapping(n, what+" cosign", "key", "keyless")
+	if !ok {
+		return nil
+	}
+	if f.value("keyless") != nil {
+		d.errorf(f.keys["keyless"], "%s: keyless cosign signers are not supported yet", what)
+		return nil
+	}
+	v := d.required(f, "key")
+	if v == nil {
+		return nil
+	}
+	keyPath, ok := d.str(v, "cosign key")
+	if !ok {
+		return nil
+	}
+	c := &CosignSigner{KeyPath: keyPath, KeyFile: d.resolve(keyPath)}
+	pub, err := readPublicKey(c.KeyFile)
+	if err != nil {
+		d.wrap(v, err, "%s: cosign key %s", what, keyPath)
+		return nil
+	}
+	c.PublicKey = pub
+	return c
+}
+
+// checkSigners reports each name in names that is not a known signer.
+// A nil known checks nothing.
+func (d *decoder) checkSigners(names []string, nodes []*yaml.Node, field string,
+	known map[string]bool) {
+	if known == nil {
+		return
+	}
+	for i, name := range names {
+		if !known[name] {
+			d.errorf(nodes[i], "unknown signer %q in %s; signers are: %s",
+				name, field, strings.Join(sortedKeys(known), ", "))
+		}
+	}
+}
+
+func sortedKeys(m map[string]bool) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,193 @@
+package policy
+
+import (
+	"crypto"
+	"strings"
+	"time"
+)
+
+// Version is the only policy file version this package reads.
+const Version = "v1"
+
+// The attestation types a policy can require.
+const (
+	// TypeSBOM is an SBOM in either SPDX or CycloneDX form.
+	TypeSBOM = "sbom"
+	// TypeSPDX is an SPDX SBOM.
+	TypeSPDX = "spdx"
+	// TypeCycloneDX is a CycloneDX SBOM.
+	TypeCycloneDX = "cyclonedx"
+	// TypeVuln is a vulnerability scan result.
+	TypeVuln = "vuln"
+)
+
+// The in-toto predicate types the attestation types stand for.
+const (
+	PredicateSPDX      = "https://spdx.dev/Document"
+	PredicateCycloneDX = "https://cyclonedx.org/bom"
+	PredicateVuln      = "https://cosign.sigstore.dev/attestation/vuln/v1"
+)
+
+// Policy is a loaded and validated trust policy file.
+type Policy struct {
+	// Version is the file's schema version, always "v1" for now.
+	Version string
+	// Path is the file the policy was read from.
+	Path string
+	// Signers are the trusted signers by name.
+	Signers map[string]*Signer
+	// Policies are the image policies in file order.
+	Policies []*ImagePolicy
+}
+
+// Signer is a named source of trust. Exactly one kind is set; cosign key
+// pairs are the only kind so far.
+type Signer struct {
+	Name   string
+	Cosign *CosignSigner
+	// Pos is where the signer is named in the file.
+	Pos Position
+}
+
+// Kind names the signer's kind, such as "cosign".
+func (s *Signer) Kind() string {
+	if s.Cosign != nil {
+		return "cosign"
+	}
+	return ""
+}
+
+// CosignSigner is a cosign public key.
+type CosignSigner struct {
+	// KeyPath is the key file as the policy writes it.
+	KeyPath string
+	// KeyFile is the file the key was read from: KeyPath, resolved against
+	// the policy file's directory when relative.
+	KeyFile string
+	// PublicKey is the parsed key (ECDSA, RSA or Ed25519).
+	PublicKey crypto.PublicKey
+}
+
+// ImagePolicy is the set of rules for the images in its scope.
+type ImagePolicy struct {
+	Name string
+	// Scope lists registry/repository globs as written in the file.
+	Scope []string
+	// Signatures is nil when the policy requires no image signature.
+	Signatures   *SignatureRule
+	Attestations []*AttestationRule
+	Pos          Position
+
+	globs []*scopeGlob
+}
+
+// Matches reports whether repo (registry/repository, without tag or
+// digest, as name.Repository.Name prints it) is in the policy's scope.
+func (ip *ImagePolicy) Matches(repo string) bool {
+	globs := ip.globs
+	if globs == nil {
+		// Built by hand rather than loaded: compile on the fly and skip
+		// what does not compile.
+		for _, s := range ip.Scope {
+			if g, err := compileScope(s); err == nil {
+				globs = append(globs, g)
+			}
+		}
+	}
+	for _, g := range globs {
+		if g.match(repo) {
+			return true
+		}
+	}
+	return false
+}
+
+// Match returns every policy whose scope matches repo (registry/repository,
+// no tag or digest), in file order. All of them apply to the image; none
+// means the image is not allowed.
+func (p *Policy) Match(repo string) []*ImagePolicy {
+	var out []*ImagePolicy
+	for _, ip := range p.Policies {
+		if ip.Matches(repo) {
+			out = append(out, ip)
+		}
+	}
+	return out
+}
+
+// SignatureRule says which signers must have signed the image. When both
+// lists are given, both conditions must hold.
+type SignatureRule struct {
+	// AnyOf holds when at least one of these signers signed the image.
+	AnyOf []string
+	// AllOf holds when every one of these signers signed the image.
+	AllOf []string
+	Pos   Position
+}
+
+// AttestationRule requires an attestation of one type.
+type AttestationRule struct {
+	// Type is one of TypeSBOM, TypeSPDX, TypeCycloneDX or TypeVuln.
+	Type string
+	// SignedBy lists the signers whose key may have signed the
+	// attestation's envelope; one of them is enough.
+	SignedBy []string
+	// MaxAge is the oldest the attestation may be; zero means no limit.
+	MaxAge time.Duration
+	// Rules constrain a vuln attestation's findings; nil for other types
+	// and for vuln attestations without rules.
+	Rules *VulnRules
+	Pos   Position
+}
+
+// PredicateTypes returns the in-toto predicate types that satisfy the
+// rule's type.
+func (a *AttestationRule) PredicateTypes() []string {
+	switch a.Type {
+	case TypeSBOM:
+		return []string{PredicateSPDX, PredicateCycloneDX}
+	case TypeSPDX:
+		return []string{PredicateSPDX}
+	case TypeCycloneDX:
+		return []string{PredicateCycloneDX}
+	case TypeVuln:
+		return []string{PredicateVuln}
+	}
+	return nil
+}
+
+// VulnRules constrain the findings of a vulnerability scan.
+type VulnRules struct {
+	// MaxSeverity is the highest severity allowed among findings that no
+	// active waiver covers. It applies only when HasMaxSeverity is set.
+	MaxSeverity    Severity
+	HasMaxSeverity bool
+	Waivers        []Waiver
+}
+
+// Waiver excuses one vulnerability until a time.
+type Waiver struct {
+	// ID is the vulnerability's identifier, such as a CVE or GHSA id.
+	ID     string
+	Reason string
+	// Until is the last instant the waiver holds. A date in the file means
+	// the last nanosecond of that day, UTC.
+	Until time.Time
+	Pos   Position
+}
+
+// Active reports whether the waiver still holds at the given time.
+func (w Waiver) Active(at time.Time) bool {
+	return !at.After(w.Until)
+}
+
+// Waiver returns the active waiver for the vulnerability id at the given
+// time, or nil. IDs compare without regard to letter case.
+func (r *VulnRules) Waiver(id string, at time.Time) *Waiver {
+	for i := range r.Waivers {
+		if strings.EqualFold(r.Waivers[i].ID, id) && r.Waivers[i].Active(at) {
+			return &r.Waivers[i]
+		}
+	}
+	return nil
+}

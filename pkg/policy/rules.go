@@ -1,0 +1,179 @@
+package policy
+
+import (
+	"fmt"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// imagePolicies decodes the policies list.
+func (d *decoder) imagePolicies(n *yaml.Node, known map[string]bool) []*ImagePolicy {
+	if !d.expectKind(n, yaml.SequenceNode, "policies") {
+		return nil
+	}
+	if len(n.Content) == 0 {
+		d.errorf(n, "policies is empty; give at least one policy")
+		return nil
+	}
+	var out []*ImagePolicy
+	seen := map[string]Position{}
+	for _, item := range n.Content {
+		ip := d.imagePolicy(item, known)
+		if ip == nil {
+			continue
+		}
+		if first, dup := seen[ip.Name]; dup && ip.Name != "" {
+			d.errorf(item, "duplicate policy name %q (first at %s)", ip.Name, first)
+			continue
+		}
+		seen[ip.Name] = ip.Pos
+		out = append(out, ip)
+	}
+	return out
+}
+
+// imagePolicy decodes one entry of the policies list.
+func (d *decoder) imagePolicy(n *yaml.Node, known map[string]bool) *ImagePolicy {
+	what := "policy"
+	if name := peek(n, "name"); name != "" {
+		what = fmt.Sprintf("policy %q", name)
+	}
+	f, ok := d.mapping(n, what, "name", "scope", "signatures", "attestations")
+	if !ok {
+		return nil
+	}
+	ip := &ImagePolicy{Pos: d.pos(n)}
+	if v := d.required(f, "name"); v != nil {
+		ip.Name, _ = d.str(v, "policy name")
+	}
+	if v := d.required(f, "scope"); v != nil {
+		d.scope(v, ip)
+	}
+	if v := f.value("signatures"); v != nil {
+		ip.Signatures = d.signatureRule(v, known)
+	}
+	att := f.value("attestations")
+	if att != nil {
+		ip.Attestations = d.attestations(att, known)
+	}
+	noAtt := att == nil || (att.Kind == yaml.SequenceNode && len(att.Content) == 0)
+	if f.value("signatures") == nil && noAtt {
+		d.errorf(n, "%s requires neither signatures nor attestations; "+
+			"it would admit any image in its scope", f.what)
+	}
+	return ip
+}
+
+// scope decodes and compiles a policy's scope globs.
+func (d *decoder) scope(n *yaml.Node, ip *ImagePolicy) {
+	vals, nodes, _ := d.strList(n, "scope")
+	for i, s := range vals {
+		g, err := compileScope(s)
+		if err != nil {
+			d.errorf(nodes[i], "%v", err)
+			continue
+		}
+		ip.Scope = append(ip.Scope, s)
+		ip.globs = append(ip.globs, g)
+	}
+}
+
+// signatureRule decodes a policy's signatures requirement.
+func (d *decoder) signatureRule(n *yaml.Node, known map[string]bool) *SignatureRule {
+	f, ok := d.mapping(n, "signatures", "anyOf", "allOf")
+	if !ok {
+		return nil
+	}
+	r := &SignatureRule{Pos: d.pos(n)}
+	if v := f.value("anyOf"); v != nil {
+		names, nodes, _ := d.strList(v, "anyOf")
+		d.checkSigners(names, nodes, "anyOf", known)
+		r.AnyOf = names
+	}
+	if v := f.value("allOf"); v != nil {
+		names, nodes, _ := d.strList(v, "allOf")
+		d.checkSigners(names, nodes, "allOf", known)
+		r.AllOf = names
+	}
+	if len(f.vals) == 0 {
+		d.errorf(n, "signatures names no signer; give anyOf or allOf")
+	}
+	return r
+}
+
+// attestations decodes a policy's attestation requirements.
+func (d *decoder) attestations(n *yaml.Node, known map[string]bool) []*AttestationRule {
+	if !d.expectKind(n, yaml.SequenceNode, "attestations") {
+		return nil
+	}
+	var out []*AttestationRule
+	for _, item := range n.Content {
+		if a := d.attestation(item, known); a != nil {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// attestation decodes one attestation requirement.
+func (d *decoder) attestation(n *yaml.Node, known map[string]bool) *AttestationRule {
+	f, ok := d.mapping(n, "attestation", "type", "signedBy", "maxAge", "rules")
+	if !ok {
+		return nil
+	}
+	a := &AttestationRule{Pos: d.pos(n)}
+	if v := d.required(f, "type"); v != nil {
+		a.Type = d.attestationType(v)
+	}
+	if v := d.required(f, "signedBy"); v != nil {
+		names, nodes, _ := d.strList(v, "signedBy")
+		d.checkSigners(names, nodes, "signedBy", known)
+		a.SignedBy = names
+	}
+	if v := f.value("maxAge"); v != nil {
+		a.MaxAge = d.maxAge(v)
+	}
+	if v := f.value("rules"); v != nil {
+		switch a.Type {
+		case TypeVuln:
+			a.Rules = d.vulnRules(v)
+		case "":
+			// The type is already reported as invalid.
+		default:
+			d.errorf(f.keys["rules"], "rules are only allowed on vuln attestations, not %s", a.Type)
+		}
+	}
+	return a
+}
+
+func (d *decoder) attestationType(n *yaml.Node) string {
+	s, ok := d.str(n, "attestation type")
+	if !ok {
+		return ""
+	}
+	switch s {
+	case TypeSBOM, TypeSPDX, TypeCycloneDX, TypeVuln:
+		return s
+	}
+	d.errorf(n, "unknown attestation type %q; expected one of %s, %s, %s, %s",
+		s, TypeSBOM, TypeSPDX, TypeCycloneDX, TypeVuln)
+	return ""
+}
+
+func (d *decoder) maxAge(n *yaml.Node) time.Duration {
+	s, ok := d.str(n, "maxAge")
+	if !ok {
+		return 0
+	}
+	age, err := time.ParseDuration(s)
+	if err != nil {
+		d.wrap(n, err, "maxAge %q is not a Go duration (such as 720h for 30 days)", s)
+		return 0
+	}
+	if age <= 0 {
+		d.errorf(n, "maxAge %q must be positive", s)
+		return 0
+	}
+	return age
+}

@@ -1,0 +1,159 @@
+package promote
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/sigstore/cosign/v2/pkg/oci"
+	"github.com/sigstore/cosign/v2/pkg/oci/mutate"
+	ociremote "github.com/sigstore/cosign/v2/pkg/oci/remote"
+
+	vcosign "github.com/vouchsec/vouch/pkg/cosign"
+)
+
+type promoter struct {
+	opts Options
+	log  *slog.Logger
+	res  *Result
+}
+
+// run copies the image, then its evidence, then writes the tag.
+func (p *promoter) run(ctx context.Context, srcD name.Digest, dst name.Repository, tag *name.Tag) error {
+	h, err := v1.NewHash(srcD.DigestStr())
+	if err != nil {
+		return fmt.Errorf("parsing digest: %w", err)
+	}
+	if err := p.copyManifest(ctx, "image", srcD, dst); err != nil {
+		return err
+	}
+	ropts := p.opts.Registry.RemoteOptions(ctx)
+	ev, err := vcosign.Fetch(ctx, srcD, ropts)
+	if err != nil {
+		return fmt.Errorf("reading evidence of %s: %w", srcD, err)
+	}
+	if ev.SigManifest != nil {
+		if err := p.evidence(ctx, "signatures", srcD, dst, h, ev.SigManifest.Digest, ".sig", ev.Signatures); err != nil {
+			return err
+		}
+	}
+	if ev.AttManifest != nil {
+		if err := p.evidence(ctx, "attestations", srcD, dst, h, ev.AttManifest.Digest, ".att", ev.Attestations); err != nil {
+			return err
+		}
+	}
+	if tag == nil {
+		return nil
+	}
+	return p.tag(ctx, "tag", *tag, h)
+}
+
+func (p *promoter) copyManifest(ctx context.Context, what string, src name.Digest, dst name.Repository) error {
+	target := digestOf(dst, mustHash(src.DigestStr()))
+	if p.opts.DryRun {
+		ok, err := p.opts.Registry.Exists(ctx, target)
+		if err != nil {
+			return fmt.Errorf("checking %s: %w", target, err)
+		}
+		p.step(what, target.String(), map[bool]Action{true: Present, false: WouldRun}[ok])
+		return nil
+	}
+	cr, err := p.opts.Registry.Copy(ctx, src, dst)
+	if err != nil {
+		return fmt.Errorf("copying %s %s to %s: %w", what, src, dst, err)
+	}
+	p.step(what, target.String(), map[bool]Action{true: Copied, false: Present}[cr.Written])
+	return nil
+}
+
+func mustHash(s string) v1.Hash {
+	h, _ := v1.NewHash(s)
+	return h
+}
+
+// evidence brings a .sig or .att manifest over. When the destination's tag
+// already holds other evidence, the source's is merged into it so nothing
+// already there is lost.
+func (p *promoter) evidence(ctx context.Context, what string, srcD name.Digest, dst name.Repository,
+	h v1.Hash, manifest v1.Hash, suffix string, items []oci.Signature) error {
+	tag := dst.Tag(h.Algorithm + "-" + h.Hex + suffix)
+	cur, err := p.current(ctx, tag)
+	if err != nil {
+		return err
+	}
+	switch {
+	case cur != nil && *cur == manifest:
+		p.step(what, tag.String(), Present)
+		return nil
+	case cur == nil:
+		if err := p.copyManifest(ctx, what, srcD.Context().Digest(manifest.String()), dst); err != nil {
+			return err
+		}
+		return p.tag(ctx, what+" tag", tag, manifest)
+	}
+	if p.opts.DryRun {
+		p.step(what, tag.String(), WouldRun)
+		return nil
+	}
+	if err := p.merge(ctx, dst.Digest(h.String()), suffix, items); err != nil {
+		return fmt.Errorf("merging %s into %s: %w", what, tag, err)
+	}
+	p.step(what, tag.String(), Merged)
+	return nil
+}
+
+// current returns the digest tag points at, or nil when it does not exist.
+func (p *promoter) current(ctx context.Context, tag name.Tag) (*v1.Hash, error) {
+	_, desc, err := p.opts.Registry.Resolve(ctx, tag.String())
+	if err != nil {
+		if isNotFound(err) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("reading %s: %w", tag, err)
+	}
+	return &desc.Digest, nil
+}
+
+func (p *promoter) tag(ctx context.Context, what string, tag name.Tag, h v1.Hash) error {
+	if p.opts.DryRun {
+		p.step(what, tag.String(), WouldRun)
+		return nil
+	}
+	written, err := p.opts.Registry.Tag(ctx, tag, h)
+	if err != nil {
+		return fmt.Errorf("tagging %s: %w", tag, err)
+	}
+	p.step(what, tag.String(), map[bool]Action{true: Copied, false: Present}[written])
+	return nil
+}
+
+// merge attaches each source item to the destination's existing list,
+// skipping exact duplicates, and writes the union.
+func (p *promoter) merge(ctx context.Context, d name.Digest, suffix string, items []oci.Signature) error {
+	ropts := []ociremote.Option{ociremote.WithRemoteOptions(p.opts.Registry.RemoteOptions(ctx)...)}
+	se, err := ociremote.SignedEntity(d, ropts...)
+	if err != nil {
+		return err
+	}
+	for _, it := range items {
+		if suffix == ".sig" {
+			se, err = mutate.AttachSignatureToEntity(se, it, mutate.WithDupeDetector(sameBytes{}))
+		} else {
+			se, err = mutate.AttachAttestationToEntity(se, it, mutate.WithDupeDetector(sameBytes{}))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if suffix == ".sig" {
+		return ociremote.WriteSignatures(d.Repository, se, ropts...)
+	}
+	return ociremote.WriteAttestations(d.Repository, se, ropts...)
+}
+
+func (p *promoter) step(what, target string, a Action) {
+	p.log.Info("promote", "what", what, "target", target, "action", a)
+	p.res.Steps = append(p.res.Steps, Step{What: what, Target: target, Action: a})
+}

@@ -1,0 +1,96 @@
+// Package report renders verification reports for people and machines:
+// an aligned table for terminals and the versioned JSON document that
+// docs/verify-report.md describes.
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/vouchsec/vouch/verify"
+)
+
+// Format names an output format.
+type Format string
+
+// The formats.
+const (
+	Table Format = "table"
+	JSON  Format = "json"
+)
+
+// ParseFormat checks a format name given on the command line.
+func ParseFormat(s string) (Format, error) {
+	switch Format(s) {
+	case Table, JSON:
+		return Format(s), nil
+	}
+	// TODO(#5): sarif and junit.
+	return "", fmt.Errorf("unknown output format %q (want table or json)", s)
+}
+
+// Write renders rep in format f.
+func Write(w io.Writer, f Format, rep *verify.Report) error {
+	if f == JSON {
+		return WriteJSON(w, rep)
+	}
+	return WriteTable(w, rep)
+}
+
+// WriteJSON writes the report as indented JSON.
+func WriteJSON(w io.Writer, rep *verify.Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(rep)
+}
+
+// WriteTable writes one block per image: its verdict, then one row per
+// check with its reason.
+func WriteTable(w io.Writer, rep *verify.Report) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for i, img := range rep.Images {
+		if i > 0 {
+			fmt.Fprintln(tw)
+		}
+		writeImage(tw, img)
+	}
+	verdict := "PASS"
+	if !rep.Passed {
+		verdict = "FAIL"
+	}
+	fmt.Fprintf(tw, "\n%s: %d image(s) checked against %s\n", verdict, len(rep.Images), rep.Policy)
+	return tw.Flush()
+}
+
+func writeImage(w io.Writer, img *verify.ImageResult) {
+	fmt.Fprintf(w, "%s  %s\n", strings.ToUpper(string(img.Status)), img.Reference)
+	if img.Digest != "" && !strings.Contains(img.Reference, img.Digest) {
+		fmt.Fprintf(w, "  digest\t%s\n", img.Digest)
+	}
+	if img.Error != "" {
+		fmt.Fprintf(w, "  error\t%s\n", img.Error)
+		return
+	}
+	var sigs, atts int
+	for _, e := range img.Evidence {
+		if e.Kind == verify.KindSignature {
+			sigs++
+		} else {
+			atts++
+		}
+	}
+	fmt.Fprintf(w, "  evidence\t%d signature(s), %d attestation(s)\n", sigs, atts)
+	fmt.Fprintf(w, "  POLICY\tREQUIREMENT\tRESULT\tREASON\n")
+	for _, p := range img.Policies {
+		for _, c := range p.Checks {
+			res := "pass"
+			if !c.Passed {
+				res = "FAIL"
+			}
+			fmt.Fprintf(w, "  %s\t%s\t%s\t%s\n", p.Name, c.Requirement, res, c.Reason)
+		}
+	}
+}

@@ -1,0 +1,114 @@
+package verify
+
+import (
+	"context"
+	"crypto"
+	"fmt"
+	"sync"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/sigstore/cosign/v2/pkg/oci"
+	"github.com/sigstore/sigstore/pkg/signature"
+
+	vcosign "github.com/vouchsec/vouch/pkg/cosign"
+	"github.com/vouchsec/vouch/pkg/policy"
+)
+
+// CosignBackend reads cosign's classic storage: the sha256-<hex>.sig and
+// sha256-<hex>.att tags beside the image.
+type CosignBackend struct {
+	remote []remote.Option
+
+	mu        sync.Mutex
+	verifiers map[string]signature.Verifier
+}
+
+// NewCosignBackend returns a backend that reads with the given registry
+// options.
+func NewCosignBackend(ropts []remote.Option) *CosignBackend {
+	return &CosignBackend{remote: ropts, verifiers: map[string]signature.Verifier{}}
+}
+
+// Name implements [Backend].
+func (b *CosignBackend) Name() string { return "cosign" }
+
+// Discover implements [Backend].
+func (b *CosignBackend) Discover(ctx context.Context, d name.Digest) ([]Evidence, error) {
+	ev, err := vcosign.Fetch(ctx, d, b.remote)
+	if err != nil {
+		return nil, err
+	}
+	var out []Evidence
+	for i, s := range ev.Signatures {
+		src := fmt.Sprintf("%s:%s.sig layer %d", d.Context().Name(), tagOf(d), i+1)
+		out = append(out, &cosignEvidence{b: b, kind: KindSignature, sig: s, source: src})
+	}
+	for i, s := range ev.Attestations {
+		src := fmt.Sprintf("%s:%s.att layer %d", d.Context().Name(), tagOf(d), i+1)
+		e := &cosignEvidence{b: b, kind: KindAttestation, sig: s, source: src}
+		if ann, err := s.Annotations(); err == nil {
+			e.predicateType = ann["predicateType"]
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+func tagOf(d name.Digest) string {
+	h, err := v1.NewHash(d.DigestStr())
+	if err != nil {
+		return d.DigestStr()
+	}
+	return h.Algorithm + "-" + h.Hex
+}
+
+// verifier loads each signer's key once per backend.
+func (b *CosignBackend) verifier(s *policy.Signer) (signature.Verifier, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if v, ok := b.verifiers[s.Name]; ok {
+		return v, nil
+	}
+	v, err := signature.LoadVerifier(s.Cosign.PublicKey, crypto.SHA256)
+	if err != nil {
+		return nil, fmt.Errorf("loading public key: %w", err)
+	}
+	b.verifiers[s.Name] = v
+	return v, nil
+}
+
+type cosignEvidence struct {
+	b             *CosignBackend
+	kind          Kind
+	sig           oci.Signature
+	source        string
+	predicateType string
+}
+
+func (e *cosignEvidence) Kind() Kind            { return e.kind }
+func (e *cosignEvidence) Source() string        { return e.source }
+func (e *cosignEvidence) PredicateType() string { return e.predicateType }
+
+func (e *cosignEvidence) Verify(ctx context.Context, d v1.Hash, s *policy.Signer) (*Verified, error) {
+	if s.Cosign == nil || s.Cosign.PublicKey == nil {
+		// TODO(#4): keyless cosign signers.
+		return nil, ErrSignerKind
+	}
+	v, err := e.b.verifier(s)
+	if err != nil {
+		return nil, err
+	}
+	if e.kind == KindSignature {
+		if err := vcosign.VerifySignature(ctx, e.sig, d, v); err != nil {
+			return nil, err
+		}
+		return &Verified{}, nil
+	}
+	st, err := vcosign.VerifyAttestation(ctx, e.sig, d, v)
+	if err != nil {
+		return nil, err
+	}
+	return &Verified{Statement: st}, nil
+}

@@ -1,0 +1,249 @@
+package verify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/vouchsec/vouch/attest"
+	"github.com/vouchsec/vouch/pkg/policy"
+)
+
+// Resolver turns an image reference into a digest reference.
+type Resolver interface {
+	Resolve(ctx context.Context, ref string) (name.Digest, *v1.Descriptor, error)
+}
+
+// Options configure a verification. Policy, Resolver and at least one
+// Backend are required.
+type Options struct {
+	Policy   *policy.Policy
+	Resolver Resolver
+	Backends []Backend
+	// Now is the moment rules are evaluated at (maxAge, waivers); zero
+	// means the current time.
+	Now time.Time
+	// Logger receives debug logs; nil discards them.
+	Logger *slog.Logger
+}
+
+// ErrNoPolicy marks an image that no policy in the file applies to.
+var ErrNoPolicy = errors.New("no policy applies")
+
+func (o *Options) now() time.Time {
+	if o.Now.IsZero() {
+		return time.Now()
+	}
+	return o.Now
+}
+
+func (o *Options) logger() *slog.Logger {
+	if o.Logger == nil {
+		return slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return o.Logger
+}
+
+// Images verifies each reference and returns one report. A reference that
+// cannot be resolved gets StatusError; it never stops the others.
+func Images(ctx context.Context, refs []string, opts Options) *Report {
+	rep := &Report{
+		SchemaVersion: SchemaVersion,
+		Policy:        opts.Policy.Path,
+		Time:          opts.now().UTC(),
+		Passed:        len(refs) > 0,
+	}
+	for _, ref := range refs {
+		r := Image(ctx, ref, opts)
+		rep.Images = append(rep.Images, r)
+		if !r.Passed() {
+			rep.Passed = false
+		}
+	}
+	return rep
+}
+
+// Image resolves ref to a digest once, then verifies that digest.
+func Image(ctx context.Context, ref string, opts Options) *ImageResult {
+	d, _, err := opts.Resolver.Resolve(ctx, ref)
+	if err != nil {
+		return &ImageResult{
+			Reference: ref, Status: StatusError, Err: err,
+			Error: fmt.Sprintf("resolving %s: %v", ref, err),
+		}
+	}
+	r := Digest(ctx, d, opts)
+	r.Reference = ref
+	return r
+}
+
+// Digest verifies an image already addressed by digest. The policies that
+// apply are those matching its repository and those matching any of the
+// extra repositories (a promotion's destination, say).
+func Digest(ctx context.Context, d name.Digest, opts Options, extra ...name.Repository) *ImageResult {
+	res := &ImageResult{
+		Reference:  d.String(),
+		Digest:     d.DigestStr(),
+		Repository: d.Context().Name(),
+		Policies:   []PolicyResult{},
+		Evidence:   []EvidenceResult{},
+	}
+	h, err := v1.NewHash(d.DigestStr())
+	if err != nil {
+		return res.fail(fmt.Errorf("parsing digest %s: %w", d.DigestStr(), err))
+	}
+	applied := applicable(opts.Policy, d.Context(), extra)
+	if len(applied) == 0 {
+		res.Status = StatusFail
+		res.Policies = append(res.Policies, PolicyResult{Name: "(none)", Checks: []Check{{
+			Requirement: "scope",
+			Reason:      fmt.Sprintf("%s: no policy in %s matches %s", ErrNoPolicy, opts.Policy.Path, scopeNames(d.Context(), extra)),
+		}}})
+		return res
+	}
+	checked, err := collect(ctx, d, h, opts)
+	if err != nil {
+		return res.fail(err)
+	}
+	res.Evidence = evidenceResults(checked)
+	res.Status = StatusPass
+	ev := evaluator{digest: h, now: opts.now(), evidence: checked}
+	for _, ip := range applied {
+		pr := ev.policy(ip)
+		if !pr.Passed {
+			res.Status = StatusFail
+		}
+		res.Policies = append(res.Policies, pr)
+	}
+	return res
+}
+
+func (r *ImageResult) fail(err error) *ImageResult {
+	r.Status, r.Err, r.Error = StatusError, err, err.Error()
+	return r
+}
+
+// applicable returns the policies matching repo or any extra repository,
+// each once, in file order.
+func applicable(p *policy.Policy, repo name.Repository, extra []name.Repository) []*policy.ImagePolicy {
+	seen := map[*policy.ImagePolicy]bool{}
+	for _, r := range append([]name.Repository{repo}, extra...) {
+		for _, ip := range p.Match(r.Name()) {
+			seen[ip] = true
+		}
+	}
+	var out []*policy.ImagePolicy
+	for _, ip := range p.Policies {
+		if seen[ip] {
+			out = append(out, ip)
+		}
+	}
+	return out
+}
+
+func scopeNames(repo name.Repository, extra []name.Repository) string {
+	s := repo.Name()
+	for _, r := range extra {
+		s += " or " + r.Name()
+	}
+	return s
+}
+
+// checkedEvidence is one piece of evidence with its verdict for every
+// signer of the policy.
+type checkedEvidence struct {
+	backend  string
+	ev       Evidence
+	verified map[string]*Verified
+	failures map[string]error
+	// statement is the parsed statement of a verified attestation.
+	statement *attest.ParsedStatement
+}
+
+// collect discovers evidence with every backend and checks each piece
+// against every signer in the policy file.
+func collect(ctx context.Context, d name.Digest, h v1.Hash, opts Options) ([]*checkedEvidence, error) {
+	names := make([]string, 0, len(opts.Policy.Signers))
+	for n := range opts.Policy.Signers {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var out []*checkedEvidence
+	for _, b := range opts.Backends {
+		evs, err := b.Discover(ctx, d)
+		if err != nil {
+			return nil, fmt.Errorf("discovering %s evidence for %s: %w", b.Name(), d, err)
+		}
+		for _, e := range evs {
+			ce := &checkedEvidence{backend: b.Name(), ev: e,
+				verified: map[string]*Verified{}, failures: map[string]error{}}
+			for _, n := range names {
+				ce.check(ctx, h, opts.Policy.Signers[n], opts.logger())
+			}
+			out = append(out, ce)
+		}
+	}
+	return out, nil
+}
+
+func (ce *checkedEvidence) check(ctx context.Context, h v1.Hash, s *policy.Signer, log *slog.Logger) {
+	v, err := ce.ev.Verify(ctx, h, s)
+	switch {
+	case errors.Is(err, ErrSignerKind):
+		return
+	case err != nil:
+		log.Debug("evidence does not verify", "source", ce.ev.Source(), "signer", s.Name, "err", err)
+		ce.failures[s.Name] = err
+		return
+	}
+	if ce.ev.Kind() == KindAttestation {
+		st, err := attest.ParseStatement(v.Statement)
+		if err != nil {
+			ce.failures[s.Name] = fmt.Errorf("statement: %w", err)
+			return
+		}
+		if !st.SubjectMatches(h) {
+			ce.failures[s.Name] = fmt.Errorf("subject-digest: statement subject does not name %s", h)
+			return
+		}
+		ce.statement = st
+	}
+	ce.verified[s.Name] = v
+}
+
+func evidenceResults(checked []*checkedEvidence) []EvidenceResult {
+	out := make([]EvidenceResult, 0, len(checked))
+	for _, ce := range checked {
+		er := EvidenceResult{
+			Kind: ce.ev.Kind(), Backend: ce.backend, Source: ce.ev.Source(),
+			PredicateType: ce.ev.PredicateType(), VerifiedBy: sortedKeys(ce.verified),
+		}
+		if ce.statement != nil {
+			er.PredicateType = ce.statement.PredicateType
+		}
+		if len(ce.verified) == 0 && len(ce.failures) > 0 {
+			er.Failures = map[string]string{}
+			for n, err := range ce.failures {
+				er.Failures[n] = err.Error()
+			}
+		}
+		out = append(out, er)
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,347 @@
+package verify
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/vouchsec/vouch/attest"
+	"github.com/vouchsec/vouch/pkg/policy"
+)
+
+// clockSkew is how far in the future an attestation's creation time may
+// lie before it is refused.
+const clockSkew = 5 * time.Minute
+
+// evaluator applies one image's checked evidence to policies.
+type evaluator struct {
+	digest   v1.Hash
+	now      time.Time
+	evidence []*checkedEvidence
+}
+
+func (e *evaluator) policy(ip *policy.ImagePolicy) PolicyResult {
+	pr := PolicyResult{Name: ip.Name, Passed: true}
+	if sr := ip.Signatures; sr != nil {
+		if len(sr.AnyOf) > 0 {
+			pr.Checks = append(pr.Checks, e.anyOf(sr))
+		}
+		if len(sr.AllOf) > 0 {
+			pr.Checks = append(pr.Checks, e.allOf(sr))
+		}
+	}
+	for i, ar := range ip.Attestations {
+		pr.Checks = append(pr.Checks, e.attestation(i, ar))
+	}
+	for _, c := range pr.Checks {
+		if !c.Passed {
+			pr.Passed = false
+		}
+	}
+	return pr
+}
+
+// signedBy returns the signers, among names, with at least one verified
+// signature.
+func (e *evaluator) signedBy(names []string) []string {
+	var out []string
+	for _, n := range names {
+		for _, ce := range e.evidence {
+			if ce.ev.Kind() == KindSignature && ce.verified[n] != nil {
+				out = append(out, n)
+				break
+			}
+		}
+	}
+	return out
+}
+
+func (e *evaluator) anyOf(sr *policy.SignatureRule) Check {
+	c := Check{Requirement: "signatures.anyOf", Position: sr.Pos.String()}
+	c.SatisfiedBy = e.signedBy(sr.AnyOf)
+	if len(c.SatisfiedBy) > 0 {
+		c.Passed = true
+		c.Reason = "signed by " + strings.Join(c.SatisfiedBy, ", ")
+		return c
+	}
+	c.Reason = fmt.Sprintf("no valid signature by any of [%s]%s",
+		strings.Join(sr.AnyOf, ", "), e.signatureFailures(sr.AnyOf))
+	return c
+}
+
+func (e *evaluator) allOf(sr *policy.SignatureRule) Check {
+	c := Check{Requirement: "signatures.allOf", Position: sr.Pos.String()}
+	c.SatisfiedBy = e.signedBy(sr.AllOf)
+	var missing []string
+	for _, n := range sr.AllOf {
+		if !slices.Contains(c.SatisfiedBy, n) {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) == 0 {
+		c.Passed = true
+		c.Reason = "signed by " + strings.Join(c.SatisfiedBy, ", ")
+		return c
+	}
+	c.Reason = fmt.Sprintf("no valid signature by [%s]%s",
+		strings.Join(missing, ", "), e.signatureFailures(missing))
+	return c
+}
+
+// signatureFailures explains why signatures did not verify with the
+// given signers.
+func (e *evaluator) signatureFailures(names []string) string {
+	var sigs []*checkedEvidence
+	for _, ce := range e.evidence {
+		if ce.ev.Kind() == KindSignature {
+			sigs = append(sigs, ce)
+		}
+	}
+	if len(sigs) == 0 {
+		return ": the image has no signatures"
+	}
+	return fmt.Sprintf(": %d signature(s) found%s", len(sigs), failureList(sigs, names))
+}
+
+// failureList renders up to three "source (signer): error" entries.
+func failureList(evs []*checkedEvidence, names []string) string {
+	var parts []string
+	for _, ce := range evs {
+		for _, n := range names {
+			if err, ok := ce.failures[n]; ok && len(parts) < 3 {
+				parts = append(parts, fmt.Sprintf("%s with %s: %v", ce.ev.Source(), n, err))
+			}
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "; " + strings.Join(parts, "; ")
+}
+
+func (e *evaluator) attestation(i int, ar *policy.AttestationRule) Check {
+	c := Check{Requirement: fmt.Sprintf("attestations[%d] %s", i, ar.Type), Position: ar.Pos.String()}
+	cands, why := e.candidates(ar)
+	if len(cands) == 0 {
+		c.Reason = why
+		return c
+	}
+	best, created := newest(cands)
+	c.SatisfiedBy = sortedKeys(best.verified)
+	if ar.MaxAge > 0 {
+		if reason := e.age(created, ar.MaxAge); reason != "" {
+			c.Reason = reason
+			return c
+		}
+	}
+	if ar.Rules != nil {
+		ok, reason, waived := e.vulnRules(best, ar.Rules)
+		c.Waived = waived
+		if !ok {
+			c.Reason = reason
+			return c
+		}
+	}
+	c.Passed = true
+	c.Reason = fmt.Sprintf("%s attestation signed by %s", best.statement.PredicateType,
+		strings.Join(c.SatisfiedBy, ", "))
+	if !created.IsZero() {
+		c.Reason += ", created " + created.UTC().Format(time.RFC3339)
+	}
+	if len(c.Waived) > 0 {
+		c.Reason += fmt.Sprintf(", %d finding(s) waived", len(c.Waived))
+	}
+	return c
+}
+
+// allowed lists the signers an attestation rule accepts: its signedBy, or
+// when that is empty every signer the policy file names.
+func allowed(ar *policy.AttestationRule, ce *checkedEvidence) []string {
+	if len(ar.SignedBy) > 0 {
+		return ar.SignedBy
+	}
+	return sortedKeys(ce.verified)
+}
+
+// candidates returns the attestations that meet the rule's type and signer,
+// or, when there are none, the reason why.
+func (e *evaluator) candidates(ar *policy.AttestationRule) ([]*checkedEvidence, string) {
+	types := ar.PredicateTypes()
+	var cands, wrongSigner, broken []*checkedEvidence
+	var found []string
+	for _, ce := range e.evidence {
+		if ce.ev.Kind() != KindAttestation {
+			continue
+		}
+		pt := ce.ev.PredicateType()
+		if ce.statement != nil {
+			pt = ce.statement.PredicateType
+		}
+		found = append(found, pt)
+		if !slices.Contains(types, pt) {
+			continue
+		}
+		switch {
+		case ce.statement == nil:
+			broken = append(broken, ce)
+		case hasAny(ce.verified, allowed(ar, ce)):
+			cands = append(cands, ce)
+		default:
+			wrongSigner = append(wrongSigner, ce)
+		}
+	}
+	if len(cands) > 0 {
+		return cands, ""
+	}
+	switch {
+	case len(wrongSigner) > 0:
+		return nil, fmt.Sprintf("%s attestation is signed by %s, not by any of signedBy [%s]",
+			ar.Type, strings.Join(sortedKeys(wrongSigner[0].verified), ", "),
+			strings.Join(ar.SignedBy, ", "))
+	case len(broken) > 0:
+		return nil, fmt.Sprintf("no %s attestation verifies%s", ar.Type,
+			failureList(broken, sortedKeys(broken[0].failures)))
+	case len(found) == 0:
+		return nil, fmt.Sprintf("no %s attestation: the image has no attestations", ar.Type)
+	}
+	return nil, fmt.Sprintf("no %s attestation (found predicate types: %s)", ar.Type,
+		strings.Join(uniq(found), ", "))
+}
+
+func hasAny(m map[string]*Verified, names []string) bool {
+	for _, n := range names {
+		if m[n] != nil {
+			return true
+		}
+	}
+	return false
+}
+
+func uniq(s []string) []string {
+	slices.Sort(s)
+	return slices.Compact(s)
+}
+
+// newest picks the candidate with the latest trusted creation time.
+func newest(cands []*checkedEvidence) (*checkedEvidence, time.Time) {
+	var best *checkedEvidence
+	var bestT time.Time
+	for _, ce := range cands {
+		t := createdAt(ce)
+		if best == nil || t.After(bestT) {
+			best, bestT = ce, t
+		}
+	}
+	return best, bestT
+}
+
+// createdAt is the time the statement's content claims, falling back to a
+// signing time proven by a log or timestamp.
+func createdAt(ce *checkedEvidence) time.Time {
+	if t, err := ce.statement.CreatedAt(); err == nil && !t.IsZero() {
+		return t
+	}
+	for _, v := range ce.verified {
+		if !v.SignedAt.IsZero() {
+			return v.SignedAt
+		}
+	}
+	return time.Time{}
+}
+
+func (e *evaluator) age(created time.Time, maxAge time.Duration) string {
+	if created.IsZero() {
+		return "maxAge: the attestation carries no trusted creation time"
+	}
+	if created.After(e.now.Add(clockSkew)) {
+		return fmt.Sprintf("maxAge: the attestation claims a creation time in the future (%s)",
+			created.UTC().Format(time.RFC3339))
+	}
+	if age := e.now.Sub(created); age > maxAge {
+		return fmt.Sprintf("maxAge: the attestation is %s old (created %s), more than maxAge %s",
+			age.Round(time.Minute), created.UTC().Format(time.RFC3339), maxAge)
+	}
+	return ""
+}
+
+// vulnRules checks the findings of a vulnerability attestation.
+func (e *evaluator) vulnRules(ce *checkedEvidence, r *policy.VulnRules) (bool, string, []string) {
+	scan, err := attest.ParseVulnPredicate(ce.statement.Predicate)
+	if err != nil {
+		return false, fmt.Sprintf("reading the vulnerability predicate: %v", err), nil
+	}
+	if !r.HasMaxSeverity {
+		return true, "", nil
+	}
+	var over, waived []string
+	for _, f := range scan.Findings {
+		sev := findingSeverity(f)
+		if sev <= r.MaxSeverity {
+			continue
+		}
+		desc := describeFinding(f, sev)
+		w, ok := waiverFor(r.Waivers, f.ID, e.now)
+		switch {
+		case ok && w.Active(e.now):
+			waived = append(waived, fmt.Sprintf("%s until %s: %s", desc, w.Until.Format(time.DateOnly), w.Reason))
+		case ok:
+			over = append(over, fmt.Sprintf("%s (waiver expired %s)", desc, w.Until.Format(time.DateOnly)))
+		default:
+			over = append(over, desc)
+		}
+	}
+	if len(over) == 0 {
+		return true, "", uniq(waived)
+	}
+	over = uniq(over)
+	shown := over
+	if len(shown) > 5 {
+		shown = append(shown[:5:5], fmt.Sprintf("and %d more", len(over)-5))
+	}
+	return false, fmt.Sprintf("maxSeverity %s: %d finding(s) above it: %s",
+		r.MaxSeverity, len(over), strings.Join(shown, "; ")), uniq(waived)
+}
+
+// findingSeverity maps a finding onto the policy's scale; a finding of
+// unknown severity counts as critical, so that doubt refuses.
+func findingSeverity(f attest.Finding) policy.Severity {
+	s, err := policy.ParseSeverity(f.Severity.String())
+	if err != nil {
+		return policy.SeverityCritical
+	}
+	return s
+}
+
+func describeFinding(f attest.Finding, sev policy.Severity) string {
+	s := fmt.Sprintf("%s (%s", f.ID, sev)
+	if f.Package != "" {
+		s += ", " + f.Package
+		if f.InstalledVersion != "" {
+			s += " " + f.InstalledVersion
+		}
+	}
+	if f.FixedVersion != "" {
+		s += ", fixed in " + f.FixedVersion
+	}
+	return s + ")"
+}
+
+// waiverFor finds the waiver for a finding id, preferring one still in
+// force at now over an expired one.
+func waiverFor(ws []policy.Waiver, id string, now time.Time) (policy.Waiver, bool) {
+	var found policy.Waiver
+	ok := false
+	for _, w := range ws {
+		if !strings.EqualFold(w.ID, id) {
+			continue
+		}
+		if w.Active(now) {
+			return w, true
+		}
+		found, ok = w, true
+	}
+	return found, ok
+}
