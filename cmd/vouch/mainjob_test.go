@@ -23,14 +23,15 @@ const fullPolicy = `  - name: release
 // TestMainJob runs sign, attest, verify and promote on each kind of
 // registry vouch must work with.
 func TestMainJob(t *testing.T) {
-	registries := map[string]func(testing.TB) string{
-		"ggcr-referrers":    func(t testing.TB) string { return testreg.GGCR(t, true) },
-		"ggcr-no-referrers": func(t testing.TB) string { return testreg.GGCR(t, false) },
-		"distribution":      testreg.Distribution,
+	registries := map[string]func(testing.TB) (string, *testreg.Counter){
+		"ggcr-referrers":    func(t testing.TB) (string, *testreg.Counter) { return testreg.GGCRCounted(t, true) },
+		"ggcr-no-referrers": func(t testing.TB) (string, *testreg.Counter) { return testreg.GGCRCounted(t, false) },
+		"distribution":      testreg.DistributionCounted,
 	}
 	for name, start := range registries {
 		t.Run(name, func(t *testing.T) {
-			h := newHarness(t, start(t))
+			host, counter := start(t)
+			h := newHarness(t, host)
 			app, digest := h.push("staging/app", "1.0.0")
 			h.keys("release", "ci")
 			pol := h.policy(fullPolicy)
@@ -47,19 +48,30 @@ func TestMainJob(t *testing.T) {
 
 			prod := h.ref("prod/app:1.0.0")
 			out = h.must("promote", "--policy", pol, app, prod)
-			if strings.Contains(out, string("already present")) && !strings.Contains(out, "copied") {
+			if !strings.Contains(out, "copied") {
 				t.Errorf("first promotion copied nothing:\n%s", out)
 			}
 			out = h.must("verify", "--policy", pol, "-o", "json", prod)
 			if rep := decodeReport(t, out); rep.Images[0].Digest != digest.String() {
 				t.Fatalf("prod tag names %s, want %s", rep.Images[0].Digest, digest)
 			}
+			counter.Reset()
 			out = h.must("promote", "--policy", pol, "-o", "json", app, prod)
 			for _, s := range decodePromotion(t, out).Steps {
 				if s.Action != "already present" {
 					t.Errorf("second promotion: %s %s was %s", s.What, s.Target, s.Action)
 				}
 			}
+			if w := counter.Writes(); w != 0 {
+				t.Errorf("second promotion made %d write requests, want 0", w)
+			}
+
+			counter.Reset()
+			h.must("verify", "--policy", pol, app)
+			if n := counter.Count(); n > 10 {
+				t.Errorf("verify made %d registry requests, the budget is 10", n)
+			}
+			t.Logf("verify of a signature and two attestations: %d registry requests", counter.Count())
 		})
 	}
 }
