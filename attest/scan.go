@@ -66,13 +66,11 @@ type Scan struct {
 // SeverityNone when there are none. A finding of unknown severity does not
 // raise it; see Severity.
 func (s *Scan) MaxSeverity() Severity {
-	max := SeverityNone
+	worst := SeverityNone
 	for _, f := range s.Findings {
-		if f.Severity > max {
-			max = f.Severity
-		}
+		worst = max(worst, f.Severity)
 	}
-	return max
+	return worst
 }
 
 // ParseScan detects a Trivy JSON report (SchemaVersion 2), a Grype JSON

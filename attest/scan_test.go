@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -346,9 +347,18 @@ func TestSeverity(t *testing.T) {
 	if _, err := ParseSeverity("severe"); err == nil {
 		t.Error("ParseSeverity accepted \"severe\"")
 	}
-	if !(SeverityCritical > SeverityHigh && SeverityHigh > SeverityMedium &&
-		SeverityMedium > SeverityLow && SeverityLow > SeverityNone) {
+	order := []Severity{SeverityUnknown, SeverityNone, SeverityLow, SeverityMedium,
+		SeverityHigh, SeverityCritical}
+	if !slices.IsSorted(order) {
 		t.Error("severities are not ordered")
+	}
+	s := Scan{Findings: []Finding{{Severity: SeverityLow}, {Severity: SeverityHigh},
+		{Severity: SeverityUnknown}}}
+	if s.MaxSeverity() != SeverityHigh {
+		t.Errorf("MaxSeverity() = %s, want high", s.MaxSeverity())
+	}
+	if (&Scan{}).MaxSeverity() != SeverityNone {
+		t.Error("MaxSeverity() of no findings is not none")
 	}
 	b, err := json.Marshal(map[string]Severity{"s": SeverityHigh})
 	if err != nil || string(b) != `{"s":"high"}` {

@@ -106,8 +106,14 @@ func scanFromResult(result json.RawMessage) (*Scan, error) {
 	if isNull(result) {
 		return &Scan{}, nil
 	}
+	if jsonKind(result) != "an object" {
+		return &Scan{Raw: result}, nil
+	}
 	var members map[string]json.RawMessage
-	if json.Unmarshal(result, &members) != nil || detectScan(members) == "" {
+	if err := json.Unmarshal(result, &members); err != nil {
+		return nil, jsonError(vulnKind+": scanner.result", err)
+	}
+	if detectScan(members) == "" {
 		return &Scan{Raw: result}, nil
 	}
 	s, err := ParseScan(result)

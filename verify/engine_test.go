@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -166,6 +167,29 @@ func TestRules(t *testing.T) {
 				t.Errorf("reason %q lacks %q", c.Reason, tc.reason)
 			}
 		})
+	}
+}
+
+// TestVulnPredicateWithoutReport checks that a vuln predicate whose
+// report vouch cannot read fails maxSeverity rather than passing with no
+// findings.
+func TestVulnPredicateWithoutReport(t *testing.T) {
+	pred, err := os.ReadFile("../testdata/scan/cosign-vuln.predicate.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _ := v1.NewHash(digest.DigestStr())
+	st, err := attest.Statement(digest.Context().Name(), h, attest.PredicateVuln, pred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := check(t, `  - name: p
+    scope: ["*/staging/**"]
+    attestations: [{type: vuln, signedBy: [ci], rules: {maxSeverity: critical}}]
+`, backend{&fake{kind: verify.KindAttestation, by: []string{"ci"}, st: st}})
+	c := r.Policies[0].Checks[0]
+	if r.Passed() || !strings.Contains(c.Reason, "cannot be checked") {
+		t.Fatalf("want a refusal for unknown findings, got %+v", c)
 	}
 }
 

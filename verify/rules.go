@@ -276,6 +276,11 @@ func (e *evaluator) vulnRules(ce *checkedEvidence, r *policy.VulnRules) (bool, s
 	if !r.HasMaxSeverity {
 		return true, "", nil
 	}
+	if scan.Format == "" {
+		// The findings are unknown, not absent: refuse.
+		return false, "maxSeverity: the vulnerability predicate holds no Trivy, Grype or SARIF " +
+			"report (scanner.result), so its findings cannot be checked", nil
+	}
 	var over, waived []string
 	for _, f := range scan.Findings {
 		sev := findingSeverity(f)
