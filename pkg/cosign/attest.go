@@ -33,7 +33,7 @@ const PredicateTypeAnnotation = "predicateType"
 // its subjects and, when predicateType is not empty, carry that predicate
 // type; an empty predicateType takes the statement's. If the tag already holds
 // the same statement signed by the same key, nothing is written and written
-// is false.
+// is false. Like Sign, Attest reads the tag and writes it back.
 func Attest(ctx context.Context, d name.Digest, sv signature.SignerVerifier, statement []byte,
 	predicateType string, ropts []remote.Option) (written bool, err error) {
 	if sv == nil {
@@ -64,7 +64,8 @@ func Attest(ctx context.Context, d name.Digest, sv signature.SignerVerifier, sta
 	if dd.found {
 		return false, nil
 	}
-	if err := ociremote.WriteAttestations(d.Repository, computed{se, nil, list}, opts...); err != nil {
+	err = ociremote.WriteAttestations(d.Repository, computed{se, nil, list}, opts...)
+	if err != nil {
 		return false, fmt.Errorf("writing attestation of %s: %w", d, err)
 	}
 	return true, nil

@@ -9,6 +9,11 @@
 // writes and what the CLI accepts vouch accepts. Signatures are not uploaded to
 // a transparency log and verification ignores one.
 //
+// Registry access is configured by the go-containerregistry remote options
+// each call takes (authentication, transport); nil means anonymous access.
+// The context bounds every request.
+//
 // TODO(#4): keyless signing (Fulcio certificates), Rekor entries and RFC 3161
-// timestamps; they plug in where signOptions and checkOpts are built.
+// timestamps; they plug in where signPayload and signStatement build the
+// layers and where checkOpts builds the verification options.
 package cosign

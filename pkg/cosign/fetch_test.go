@@ -18,7 +18,8 @@ func TestFetchAbsentTags(t *testing.T) {
 		t.Errorf("Digest = %s, want %s", ev.Digest, d)
 	}
 	if len(ev.Signatures) != 0 || len(ev.Attestations) != 0 {
-		t.Errorf("unsigned image has %d signatures, %d attestations", len(ev.Signatures), len(ev.Attestations))
+		t.Errorf("unsigned image has %d signatures, %d attestations",
+			len(ev.Signatures), len(ev.Attestations))
 	}
 	if ev.SigManifest != nil || ev.AttManifest != nil {
 		t.Errorf("absent tags have descriptors %v, %v", ev.SigManifest, ev.AttManifest)

@@ -59,7 +59,8 @@ func TestLoadCorpusKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := cryptoutils.UnmarshalPEMToPublicKey(readFile(t, "testdata/policy-controller-example.cosign.pub"))
+	pubPEM := readFile(t, "testdata/policy-controller-example.cosign.pub")
+	want, err := cryptoutils.UnmarshalPEMToPublicKey(pubPEM)
 	if err != nil {
 		t.Fatal(err)
 	}

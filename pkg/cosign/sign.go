@@ -26,8 +26,8 @@ import (
 // sha256-<hex>.sig tag in d's repository with ociremote.WriteSignatures. If the
 // tag already holds a signature by the same key over the same payload (found
 // with cosign's verifier-based duplicate detector), nothing is written and
-// written is false. ropts configure registry access (auth, transport); ctx
-// bounds every request.
+// written is false. Like cosign, Sign reads the tag and writes it back, so two
+// signers writing the same digest's tag at once can lose one signature.
 func Sign(ctx context.Context, d name.Digest, sv signature.SignerVerifier,
 	ropts []remote.Option) (written bool, err error) {
 	if sv == nil {

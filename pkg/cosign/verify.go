@@ -54,7 +54,8 @@ func (e *CheckError) Unwrap() error { return e.Err }
 // over the payload, and the payload must be a simple signing document whose
 // docker-manifest-digest is d. The transparency log is not consulted. A failed
 // check is a *CheckError naming it.
-func VerifySignature(ctx context.Context, sig oci.Signature, d v1.Hash, pub signature.Verifier) error {
+func VerifySignature(ctx context.Context, sig oci.Signature, d v1.Hash,
+	pub signature.Verifier) error {
 	if sig == nil || pub == nil {
 		return errors.New("verifying signature: no signature or no key")
 	}
@@ -115,10 +116,12 @@ func simpleClaims(sig oci.Signature, h v1.Hash, ann map[string]interface{}) erro
 	}
 	var doc payload.SimpleContainerImage
 	if err := json.Unmarshal(p, &doc); err != nil {
-		return &CheckError{Check: CheckPayload, Err: fmt.Errorf("decoding simple signing payload: %w", err)}
+		err = fmt.Errorf("decoding simple signing payload: %w", err)
+		return &CheckError{Check: CheckPayload, Err: err}
 	}
 	if err := cosign.SimpleClaimVerifier(sig, h, ann); err != nil {
-		return &CheckError{Check: CheckPayloadDigest, Err: fmt.Errorf("payload is not about %s: %w", h, err)}
+		err = fmt.Errorf("payload is not about %s: %w", h, err)
+		return &CheckError{Check: CheckPayloadDigest, Err: err}
 	}
 	return nil
 }
@@ -127,7 +130,8 @@ func simpleClaims(sig oci.Signature, h v1.Hash, ann map[string]interface{}) erro
 // checked that the envelope and statement decode.
 func subjectClaims(sig oci.Signature, h v1.Hash, ann map[string]interface{}) error {
 	if err := cosign.IntotoSubjectClaimVerifier(sig, h, ann); err != nil {
-		return &CheckError{Check: CheckSubjectDigest, Err: fmt.Errorf("statement is not about %s: %w", h, err)}
+		err = fmt.Errorf("statement is not about %s: %w", h, err)
+		return &CheckError{Check: CheckSubjectDigest, Err: err}
 	}
 	return nil
 }
@@ -141,7 +145,8 @@ func statementOf(att oci.Signature) ([]byte, error) {
 		return nil, err
 	}
 	if env.PayloadType != types.IntotoPayloadType {
-		return nil, fmt.Errorf("DSSE payload type is %q, want %q", env.PayloadType, types.IntotoPayloadType)
+		return nil, fmt.Errorf("DSSE payload type is %q, want %q",
+			env.PayloadType, types.IntotoPayloadType)
 	}
 	stmt, err := env.DecodeB64Payload()
 	if err != nil {

@@ -118,7 +118,8 @@ func TestVerifyAttestationRefusals(t *testing.T) {
 		{"wrong key", good, b, other.pub, CheckDSSESignature},
 		{"subject names another digest", moved[0], a, k.pub, CheckSubjectDigest},
 		{"flipped byte in DSSE signature", editEnvelope(t, good, flipSig), b, k.pub, CheckDSSESignature},
-		{"flipped byte in statement", editEnvelope(t, good, flipStatement), b, k.pub, CheckDSSESignature},
+		{"flipped byte in statement", editEnvelope(t, good, flipStatement), b, k.pub,
+			CheckDSSESignature},
 		{"flipped byte in envelope JSON", flipFirst(t, good, '{'), b, k.pub, CheckEnvelope},
 		{"payload type changed", editEnvelope(t, good, func(e *ssldsse.Envelope) {
 			e.PayloadType = "text/plain"

@@ -93,11 +93,19 @@ func (p *promoter) evidence(ctx context.Context, what string, srcD name.Digest, 
 		}
 		return p.tag(ctx, what+" tag", tag, manifest)
 	}
-	if p.opts.DryRun {
+	missing, err := p.missing(ctx, dst.Digest(h.String()), suffix, items)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", tag, err)
+	}
+	switch {
+	case len(missing) == 0:
+		p.step(what, tag.String(), Present)
+		return nil
+	case p.opts.DryRun:
 		p.step(what, tag.String(), WouldRun)
 		return nil
 	}
-	if err := p.merge(ctx, dst.Digest(h.String()), suffix, items); err != nil {
+	if err := p.merge(ctx, dst.Digest(h.String()), suffix, missing); err != nil {
 		return fmt.Errorf("merging %s into %s: %w", what, tag, err)
 	}
 	p.step(what, tag.String(), Merged)
@@ -127,6 +135,30 @@ func (p *promoter) tag(ctx context.Context, what string, tag name.Tag, h v1.Hash
 	}
 	p.step(what, tag.String(), map[bool]Action{true: Copied, false: Present}[written])
 	return nil
+}
+
+// missing returns the items the destination's list lacks.
+func (p *promoter) missing(ctx context.Context, d name.Digest, suffix string,
+	items []oci.Signature) ([]oci.Signature, error) {
+	ev, err := vcosign.Fetch(ctx, d, p.opts.Registry.RemoteOptions(ctx))
+	if err != nil {
+		return nil, err
+	}
+	have := ev.Signatures
+	if suffix == ".att" {
+		have = ev.Attestations
+	}
+	var out []oci.Signature
+	for _, it := range items {
+		found, err := contains(have, it)
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			out = append(out, it)
+		}
+	}
+	return out, nil
 }
 
 // merge attaches each source item to the destination's existing list,

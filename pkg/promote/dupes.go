@@ -26,6 +26,24 @@ func (sameBytes) Find(list oci.Signatures, want oci.Signature) (oci.Signature, e
 	if err != nil {
 		return nil, err
 	}
+	return find(items, wp, ws)
+}
+
+// contains reports whether items holds the same evidence as want.
+func contains(items []oci.Signature, want oci.Signature) (bool, error) {
+	wp, err := want.Payload()
+	if err != nil {
+		return false, err
+	}
+	ws, err := want.Base64Signature()
+	if err != nil {
+		return false, err
+	}
+	found, err := find(items, wp, ws)
+	return found != nil, err
+}
+
+func find(items []oci.Signature, wp []byte, ws string) (oci.Signature, error) {
 	for _, it := range items {
 		p, err := it.Payload()
 		if err != nil {

@@ -31,7 +31,9 @@ type CopyResult struct {
 // Nothing is written for content the destination has: the manifest digest is
 // checked with a HEAD before any write, ggcr checks every child manifest and
 // blob the same way, so a second run of the same copy makes no writes.
-func (c *Client) Copy(ctx context.Context, src name.Digest, dst name.Repository) (CopyResult, error) {
+func (c *Client) Copy(ctx context.Context, src name.Digest, dst name.Repository) (
+	CopyResult, error,
+) {
 	src, dst = c.digest(src), c.repo(dst)
 	h, err := v1.NewHash(src.DigestStr())
 	if err != nil {

@@ -55,7 +55,8 @@ func TestCopy(t *testing.T) {
 				t.Errorf("first Copy = %+v, want %+v", res, want)
 			}
 			validateRemoteIndex(t, dst.Digest(digest.String()))
-			if _, _, err := c.Resolve(t.Context(), dst.Tag("1.0.0").String()); !errors.Is(err, registry.ErrNotFound) {
+			_, _, err = c.Resolve(t.Context(), dst.Tag("1.0.0").String())
+			if !errors.Is(err, registry.ErrNotFound) {
 				t.Errorf("Copy tagged the destination: Resolve error = %v", err)
 			}
 

@@ -31,7 +31,7 @@ func closedPort(t *testing.T) string {
 
 func TestErrNetworkClosedPort(t *testing.T) {
 	host := closedPort(t)
-	digest := "sha256:7345ac28d48c752fc6410e0ed767f169f49ed453b708eca563dce07d58152e93"
+	digest := someDigest
 	c := registry.New()
 	calls := []struct {
 		name string

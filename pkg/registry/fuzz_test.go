@@ -12,7 +12,7 @@ import (
 func FuzzParseReference(f *testing.F) {
 	for _, s := range []string{
 		"127.0.0.1:5000/app:1.0.0",
-		"registry.internal:5000/a/b@sha256:7345ac28d48c752fc6410e0ed767f169f49ed453b708eca563dce07d58152e93",
+		"registry.internal:5000/a/b@" + someDigest,
 		"Bad/Ref", "", "a:b:c", "host/app@sha256:x",
 	} {
 		f.Add(s)
@@ -35,7 +35,8 @@ func FuzzParseReference(f *testing.F) {
 // FuzzJournal feeds NewHandler arbitrary manifest journals: it must either
 // serve or refuse with an error, never panic.
 func FuzzJournal(f *testing.F) {
-	f.Add([]byte(`{"method":"PUT","path":"/v2/a/manifests/t","contentType":"application/json","body":"e30="}` + "\n"))
+	f.Add([]byte(`{"method":"PUT","path":"/v2/a/manifests/t",` +
+		`"contentType":"application/json","body":"e30="}` + "\n"))
 	f.Add([]byte(`{"method":"DELETE","path":"/v2/a/manifests/t"}`))
 	f.Add([]byte(`{"method":"PUT","path":"/v2/manifests/"}`))
 	f.Add([]byte("{"))

@@ -17,6 +17,10 @@ import (
 
 const emptyConfigType = "application/vnd.oci.empty.v1+json"
 
+// someDigest is a well-formed digest, for references whose content does not
+// matter.
+const someDigest = "sha256:7345ac28d48c752fc6410e0ed767f169f49ed453b708eca563dce07d58152e93"
+
 // rawManifest is a manifest pushed as its exact bytes.
 type rawManifest struct {
 	raw       []byte

@@ -19,7 +19,7 @@ func TestParseReference(t *testing.T) {
 		ref, scheme string
 	}{
 		{"registry.internal:5000/app:1.0.0", "http"},
-		{"registry.internal:5000/app@sha256:7345ac28d48c752fc6410e0ed767f169f49ed453b708eca563dce07d58152e93", "http"},
+		{"registry.internal:5000/app@" + someDigest, "http"},
 		{"registry.internal/app:1.0.0", "https"},
 		{"registry.example:5000/app:1.0.0", "https"},
 		{"127.0.0.1:5000/app:1.0.0", "http"},
@@ -49,9 +49,10 @@ type rerouter struct {
 func newRerouter(addr string) *rerouter {
 	r := &rerouter{schemes: map[string]int{}}
 	var d net.Dialer
-	r.base = &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+	dial := func(ctx context.Context, network, _ string) (net.Conn, error) {
 		return d.DialContext(ctx, network, addr)
-	}}
+	}
+	r.base = &http.Transport{DialContext: dial}
 	return r
 }
 

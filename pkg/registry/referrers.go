@@ -24,7 +24,9 @@ const emptyConfigType = "application/vnd.oci.empty.v1+json"
 // whose artifact type is missing or only the empty config type (some
 // registries and clients record the config media type instead of the
 // manifest's artifactType) is corrected from its manifest, at one GET each.
-func (c *Client) Referrers(ctx context.Context, d name.Digest, artifactType string) ([]v1.Descriptor, error) {
+func (c *Client) Referrers(ctx context.Context, d name.Digest, artifactType string) (
+	[]v1.Descriptor, error,
+) {
 	d = c.digest(d)
 	s, err := c.session()
 	if err != nil {

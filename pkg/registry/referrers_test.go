@@ -32,7 +32,7 @@ func TestReferrers(t *testing.T) {
 			host := tt.start(t)
 			digest := testreg.PushSample(t, host, "app", "1.0.0")
 			repo := mustRepo(t, host+"/app")
-			subject := v1.Descriptor{MediaType: types.OCIImageIndex, Digest: digest, Size: 491}
+			subject := sampleDescriptor(t)
 			// One artifact typed by artifactType over the empty config,
 			// one typed only by its config media type.
 			sig := pushReferrer(t, repo, subject, sigType, "", []byte("signature"))
@@ -67,6 +67,21 @@ func TestReferrers(t *testing.T) {
 	}
 }
 
+// sampleDescriptor describes the sample index, the subject of referrers.
+func sampleDescriptor(t *testing.T) v1.Descriptor {
+	t.Helper()
+	idx := testreg.SampleIndex(t)
+	d, err := idx.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	size, err := idx.Size()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v1.Descriptor{MediaType: types.OCIImageIndex, Digest: d, Size: size}
+}
+
 func checkReferrers(t *testing.T, filter string, got []v1.Descriptor, want map[v1.Hash]string) {
 	t.Helper()
 	if len(got) != len(want) {
@@ -74,7 +89,8 @@ func checkReferrers(t *testing.T, filter string, got []v1.Descriptor, want map[v
 	}
 	for _, d := range got {
 		if at, ok := want[d.Digest]; !ok || d.ArtifactType != at {
-			t.Errorf("Referrers(%q) has %s of type %q, want one of %v", filter, d.Digest, d.ArtifactType, want)
+			t.Errorf("Referrers(%q) has %s of type %q, want one of %v",
+				filter, d.Digest, d.ArtifactType, want)
 		}
 	}
 }
@@ -93,7 +109,8 @@ func checkStorage(t *testing.T, tag string, want bool) {
 func TestReferrersMissingRepository(t *testing.T) {
 	host := testreg.GGCR(t, true)
 	digest := testreg.PushSample(t, host, "app", "1.0.0")
-	got, err := registry.New().Referrers(t.Context(), mustDigest(t, host+"/nope@"+digest.String()), "")
+	d := mustDigest(t, host+"/nope@"+digest.String())
+	got, err := registry.New().Referrers(t.Context(), d, "")
 	if err != nil || len(got) != 0 {
 		t.Fatalf("Referrers in a missing repository = %v, %v; want an empty list", got, err)
 	}

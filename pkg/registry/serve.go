@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
@@ -92,7 +93,40 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 	if opts.Ready != nil {
 		opts.Ready(ln.Addr().String())
 	}
-	return serveUntilDone(ctx, &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second}, ln)
+	var fresh freshConns
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second, ConnState: fresh.track}
+	srv.RegisterOnShutdown(fresh.close)
+	return serveUntilDone(ctx, srv, ln)
+}
+
+// freshConns tracks connections that have not sent a request yet. Clients
+// such as Go's http.Transport open spare connections they may never use;
+// http.Server.Shutdown would wait 5 seconds for each before calling it idle.
+// On shutdown they are closed at once instead.
+type freshConns struct {
+	mu    sync.Mutex
+	conns map[net.Conn]struct{}
+}
+
+func (f *freshConns) track(c net.Conn, state http.ConnState) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if state != http.StateNew {
+		delete(f.conns, c)
+		return
+	}
+	if f.conns == nil {
+		f.conns = map[net.Conn]struct{}{}
+	}
+	f.conns[c] = struct{}{}
+}
+
+func (f *freshConns) close() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for c := range f.conns {
+		_ = c.Close()
+	}
 }
 
 func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener) error {

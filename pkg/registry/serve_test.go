@@ -118,7 +118,8 @@ func TestNewHandlerBadJournal(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err := registry.NewHandler(registry.ServeOptions{Dir: dir})
-			if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), tt.want) {
+			if err == nil || !strings.Contains(err.Error(), path) ||
+				!strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("NewHandler = %v, want an error naming %s and %q", err, path, tt.want)
 			}
 		})
