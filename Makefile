@@ -18,10 +18,10 @@ LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DA
 # Tool versions, each the newest release that builds with Go 1.26.8.
 # staticcheck runs through `go run pkg@version` rather than a go.mod tool line:
 # a tool line would raise golang.org/x/tools and BurntSushi/toml for the whole
-# module. goreleaser and golangci-lint are installed into bin/ for the same
-# reason (goreleaser v2.18 and later need Go 1.27).
+# module; golangci-lint is installed into bin/ for the same reason.
+# goreleaser is a Go tool of the separate tools/ module, which pins its
+# version and checksums (v2.17.0; v2.18 and later need Go 1.27).
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
-GORELEASER_VERSION := v2.17.0
 GOLANGCI_LINT_VERSION := v2.15.0
 
 # Benchmark knobs: `make bench BENCHTIME=20x BENCH=Verify`.
@@ -42,8 +42,8 @@ help:
 	@echo "golangci-lint  golangci-lint (.golangci.yml) alone, installed into bin/"
 	@echo "demo           go run ./cmd/vouch demo"
 	@echo "bench          vouch vs cosign benchmarks in ./bench (see bench/README.md)"
-	@echo "release-check  goreleaser check, goreleaser installed into bin/"
-	@echo "tidy-check     fail if go.mod or go.sum is not tidy"
+	@echo "release-check  goreleaser check, goreleaser built from tools/go.mod into bin/"
+	@echo "tidy-check     fail if go.mod/go.sum or tools/go.mod/go.sum is not tidy"
 	@echo "ci             what .ci/run does"
 
 build:
@@ -79,11 +79,13 @@ bench:
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) \
 		-count $(BENCHCOUNT) -timeout 60m ./bench/
 
-release-check: $(BIN)/.goreleaser-$(GORELEASER_VERSION)
+release-check:
+	$(GO) -C tools build -o $(BIN)/goreleaser github.com/goreleaser/goreleaser/v2
 	$(BIN)/goreleaser check
 
 tidy-check:
 	$(GO) mod tidy -diff
+	$(GO) -C tools mod tidy -diff
 
 ci:
 	bash .ci/run
@@ -93,10 +95,6 @@ clean:
 
 # Tools installed into bin/. The stamp files name the version, so changing
 # a pin above reinstalls the tool.
-$(BIN)/.goreleaser-$(GORELEASER_VERSION):
-	GOBIN=$(BIN) $(GO) install github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION)
-	@touch $@
-
 $(BIN)/.golangci-lint-$(GOLANGCI_LINT_VERSION):
 	GOBIN=$(BIN) $(GO) install \
 		github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
