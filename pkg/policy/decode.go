@@ -22,25 +22,40 @@ func (d *decoder) policy(root *yaml.Node) *Policy {
 		p.Version = v.Value
 	}
 	known := map[string]bool{}
-	if v := d.required(f, "signers"); v == nil || !d.signers(v, p, known) {
+	sv := d.required(f, "signers")
+	if sv == nil || !d.signers(sv, p, known) {
 		known = nil // Do not report references to a broken signers section.
 	}
 	if v := d.required(f, "policies"); v != nil {
 		p.Policies = d.imagePolicies(v, known)
 	}
+	if sv != nil && sv.Kind == yaml.MappingNode && len(sv.Content) == 0 && !onlySkips(p.Policies) {
+		d.errorf(sv, "signers is empty; name at least one signer")
+	}
 	return p
+}
+
+// onlySkips reports whether every policy skips verification; such a file
+// needs no signers.
+func onlySkips(ps []*ImagePolicy) bool {
+	for _, ip := range ps {
+		if !ip.SkipVerification {
+			return false
+		}
+	}
+	return true
 }
 
 // signers decodes the signers mapping into p. known collects every signer
 // name given, including those that fail to load, so that references to
 // them are not reported a second time. It returns false when the section
-// is not a mapping or is empty.
+// is not a mapping or is empty; an empty one is reported by the caller,
+// unless every policy skips verification.
 func (d *decoder) signers(n *yaml.Node, p *Policy, known map[string]bool) bool {
 	if !d.expectKind(n, yaml.MappingNode, "signers") {
 		return false
 	}
 	if len(n.Content) == 0 {
-		d.errorf(n, "signers is empty; name at least one signer")
 		return false
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -72,20 +87,19 @@ func (d *decoder) signer(name string, key, n *yaml.Node) *Signer {
 		d.errorf(n, "%s has more than one kind; give exactly one", what)
 		return nil
 	}
-	if f.value("notation") != nil {
-		d.errorf(f.keys["notation"], "%s: notation signers are not supported yet", what)
+	s := &Signer{Name: name, Pos: d.pos(key)}
+	switch {
+	case f.value("cosign") != nil:
+		s.Cosign = d.cosignSigner(what, f.value("cosign"))
+	case f.value("notation") != nil:
+		s.Notation = d.notationSigner(what, f.value("notation"))
+	default:
+		d.errorf(key, "%s has no kind; give cosign or notation", what)
+	}
+	if s.Kind() == "" {
 		return nil
 	}
-	v := f.value("cosign")
-	if v == nil {
-		d.errorf(key, "%s has no kind; give cosign", what)
-		return nil
-	}
-	c := d.cosignSigner(what, v)
-	if c == nil {
-		return nil
-	}
-	return &Signer{Name: name, Cosign: c, Pos: d.pos(key)}
+	return s
 }
 
 // cosignSigner decodes a cosign signer and loads its public key.

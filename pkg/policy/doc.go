@@ -4,8 +4,12 @@
 // [Load] and [Parse] validate the whole file before returning it. Every
 // problem is reported as an [*Error] carrying the file, line and column it
 // refers to, and all problems found in one pass are returned together (see
-// [ErrorList]). Public keys named by signers are read and parsed at load
-// time, so a [Policy] that loads is ready for verification.
+// [ErrorList]). Public keys and notation trust stores named by signers are
+// read and parsed at load time, so a [Policy] that loads is ready for
+// verification.
+//
+// [ImportNotation] turns a notation trust policy and trust store into a
+// policy file.
 //
 // [Policy.Match] selects the image policies whose scope globs match a
 // repository. Every policy it returns applies to the image; the verification

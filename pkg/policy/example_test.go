@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"path/filepath"
 
 	"github.com/vouchsec/vouch/pkg/policy"
 )
@@ -101,4 +102,27 @@ func ExampleVulnRules_Waiver() {
 	// max severity: high
 	// CVE-2024-0001 until 2027-01-31T23:59:59Z (not reachable)
 	// GHSA-xxxx-yyyy-zzzz until 2026-06-30T12:00:00+02:00 (fixed upstream, release pending)
+}
+
+func ExampleImportNotation() {
+	out, err := policy.ImportNotation(
+		"testdata/notation/trustpolicies/override_strict_trustpolicy.json",
+		"testdata/notation/config-e2e/truststore")
+	if err != nil {
+		log.Fatal(err)
+	}
+	// The trust store paths in out are absolute, so the policy loads from
+	// anywhere.
+	p, err := policy.Parse("imported.yaml", out)
+	if err != nil {
+		log.Fatal(err)
+	}
+	n := p.Signers["e2e"].Notation
+	fmt.Println("signer e2e:", filepath.Base(n.TrustStorePath), n.Identities, n.Level)
+	for _, ip := range p.Policies {
+		fmt.Println("policy", ip.Name, ip.Scope, "anyOf", ip.Signatures.AnyOf)
+	}
+	// Output:
+	// signer e2e: e2e [*] audit
+	// policy e2e [**] anyOf [e2e]
 }

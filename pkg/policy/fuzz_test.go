@@ -26,6 +26,9 @@ func FuzzParse(f *testing.F) {
 	for _, tc := range errorCases {
 		f.Add([]byte(tc.src))
 	}
+	for _, tc := range notationErrorCases {
+		f.Add([]byte(tc.src()))
+	}
 	file := filepath.Join("testdata", "fuzz.yaml")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := Parse(file, data)
@@ -55,16 +58,16 @@ func checkLoaded(t *testing.T, p *Policy) {
 		t.Fatalf("loaded policy breaks invariants: %+v", p)
 	}
 	for _, s := range p.Signers {
-		if s.Cosign == nil || s.Cosign.PublicKey == nil {
-			t.Fatalf("signer %q has no key", s.Name)
-		}
+		checkLoadedSigner(t, s)
 	}
 	for _, ip := range p.Policies {
 		if ip.Name == "" || len(ip.Scope) == 0 || len(ip.globs) != len(ip.Scope) {
 			t.Fatalf("policy breaks invariants: %+v", ip)
 		}
-		if ip.Signatures == nil && len(ip.Attestations) == 0 {
-			t.Fatalf("policy %q requires nothing", ip.Name)
+		requires := ip.Signatures != nil || len(ip.Attestations) > 0
+		if requires == ip.SkipVerification {
+			t.Fatalf("policy %q: requires something = %v, skips verification = %v",
+				ip.Name, requires, ip.SkipVerification)
 		}
 		var refs []string
 		if ip.Signatures != nil {
@@ -81,6 +84,25 @@ func checkLoaded(t *testing.T, p *Policy) {
 				t.Fatalf("policy %q refers to unknown signer %q", ip.Name, r)
 			}
 		}
+	}
+}
+
+func checkLoadedSigner(t *testing.T, s *Signer) {
+	switch {
+	case s.Cosign != nil && s.Notation != nil:
+		t.Fatalf("signer %q has two kinds", s.Name)
+	case s.Cosign != nil:
+		if s.Cosign.PublicKey == nil {
+			t.Fatalf("signer %q has no key", s.Name)
+		}
+	case s.Notation != nil:
+		n := s.Notation
+		if len(n.TrustStore) == 0 || len(n.Identities) == 0 || n.Level == "" ||
+			(n.TSATrustStorePath != "") != (len(n.TSATrustStore) > 0) {
+			t.Fatalf("notation signer %q breaks invariants: %+v", s.Name, n)
+		}
+	default:
+		t.Fatalf("signer %q has no kind", s.Name)
 	}
 }
 

@@ -41,9 +41,14 @@ func readPublicKey(file string) (crypto.PublicKey, error) {
 	return pub, nil
 }
 
-// readKeyFile reads a regular file of bounded size, so that a policy cannot
+// readKeyFile reads a key file of bounded size, so that a policy cannot
 // make the loader block on a device or a pipe.
 func readKeyFile(file string) ([]byte, error) {
+	return readBounded(file, maxKeyFileSize)
+}
+
+// readBounded reads a regular file of at most limit bytes.
+func readBounded(file string, limit int64) ([]byte, error) {
 	info, err := os.Stat(file)
 	if err != nil {
 		return nil, err
@@ -56,12 +61,12 @@ func readKeyFile(file string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxKeyFileSize+1))
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", file, err)
 	}
-	if len(data) > maxKeyFileSize {
-		return nil, fmt.Errorf("%s is larger than %d bytes", file, maxKeyFileSize)
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes", file, limit)
 	}
 	return data, nil
 }

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"crypto"
+	"crypto/x509"
 	"strings"
 	"time"
 )
@@ -40,21 +41,61 @@ type Policy struct {
 	Policies []*ImagePolicy
 }
 
-// Signer is a named source of trust. Exactly one kind is set; cosign key
-// pairs are the only kind so far.
+// Signer is a named source of trust. Exactly one kind is set.
 type Signer struct {
-	Name   string
-	Cosign *CosignSigner
+	Name     string
+	Cosign   *CosignSigner
+	Notation *NotationSigner
 	// Pos is where the signer is named in the file.
 	Pos Position
 }
 
-// Kind names the signer's kind, such as "cosign".
+// Kind names the signer's kind, "cosign" or "notation".
 func (s *Signer) Kind() string {
-	if s.Cosign != nil {
+	switch {
+	case s.Cosign != nil:
 		return "cosign"
+	case s.Notation != nil:
+		return "notation"
 	}
 	return ""
+}
+
+// The Notary Project trust-policy verification levels.
+const (
+	LevelStrict     = "strict"
+	LevelPermissive = "permissive"
+	LevelAudit      = "audit"
+	LevelSkip       = "skip"
+)
+
+// NotationSigner trusts Notary Project (notation) signatures whose
+// certificate chain is anchored in TrustStore and whose signing certificate
+// matches one of Identities.
+type NotationSigner struct {
+	// TrustStorePath is the trust store as the policy writes it: a PEM file
+	// of CA roots, or a directory of PEM or DER certificate files.
+	TrustStorePath string
+	// TrustStoreFile is TrustStorePath resolved against the policy file's
+	// directory when relative: the file or directory read.
+	TrustStoreFile string
+	// TrustStore holds the certificates read from it, never empty. Each is
+	// a CA certificate or a self-signed signing certificate, as in a
+	// notation trust store.
+	TrustStore []*x509.Certificate
+	// TSATrustStorePath, TSATrustStoreFile and TSATrustStore are the same
+	// for the root certificates of the timestamp authorities whose
+	// countersignatures are trusted; empty when the policy trusts none.
+	TSATrustStorePath string
+	TSATrustStoreFile string
+	TSATrustStore     []*x509.Certificate
+	// Identities are "x509.subject: <distinguished name>" entries, or the
+	// single entry "*" for any certificate the trust store anchors. They
+	// follow the Notary Project's rules: each names at least C, ST and O,
+	// and no two overlap.
+	Identities []string
+	// Level is one of the Level constants; strict when the file gives none.
+	Level string
 }
 
 // CosignSigner is a cosign public key.
@@ -76,7 +117,11 @@ type ImagePolicy struct {
 	// Signatures is nil when the policy requires no image signature.
 	Signatures   *SignatureRule
 	Attestations []*AttestationRule
-	Pos          Position
+	// SkipVerification is set when the file says skipVerification: true,
+	// as for a notation trust policy at level skip: the policy requires
+	// nothing, and Signatures and Attestations are empty.
+	SkipVerification bool
+	Pos              Position
 
 	globs []*scopeGlob
 }

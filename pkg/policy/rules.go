@@ -39,7 +39,7 @@ func (d *decoder) imagePolicy(n *yaml.Node, known map[string]bool) *ImagePolicy 
 	if name := peek(n, "name"); name != "" {
 		what = fmt.Sprintf("policy %q", name)
 	}
-	f, ok := d.mapping(n, what, "name", "scope", "signatures", "attestations")
+	f, ok := d.mapping(n, what, "name", "scope", "signatures", "attestations", "skipVerification")
 	if !ok {
 		return nil
 	}
@@ -57,12 +57,31 @@ func (d *decoder) imagePolicy(n *yaml.Node, known map[string]bool) *ImagePolicy 
 	if att != nil {
 		ip.Attestations = d.attestations(att, known)
 	}
+	skipOK := true
+	if v := f.value("skipVerification"); v != nil {
+		ip.SkipVerification, skipOK = d.boolean(v, "skipVerification")
+	}
 	noAtt := att == nil || (att.Kind == yaml.SequenceNode && len(att.Content) == 0)
-	if f.value("signatures") == nil && noAtt {
+	switch {
+	case ip.SkipVerification && (f.value("signatures") != nil || att != nil):
+		d.errorf(f.keys["skipVerification"], "%s: skipVerification: true cannot be "+
+			"combined with signatures or attestations", f.what)
+		ip.SkipVerification = false
+	case skipOK && !ip.SkipVerification && f.value("signatures") == nil && noAtt:
 		d.errorf(n, "%s requires neither signatures nor attestations; "+
-			"it would admit any image in its scope", f.what)
+			"it would admit any image in its scope (say skipVerification: true if that is meant)",
+			f.what)
 	}
 	return ip
+}
+
+// boolean decodes a YAML true or false; ok is false after an error.
+func (d *decoder) boolean(n *yaml.Node, what string) (b, ok bool) {
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" || n.Decode(&b) != nil {
+		d.errorf(n, "%s must be true or false, not %s", what, describe(n))
+		return false, false
+	}
+	return b, true
 }
 
 // scope decodes and compiles a policy's scope globs.
