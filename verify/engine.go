@@ -228,6 +228,11 @@ func evidenceResults(checked []*checkedEvidence) []EvidenceResult {
 		if ce.statement != nil {
 			er.PredicateType = ce.statement.PredicateType
 		}
+		for _, n := range er.VerifiedBy {
+			for _, note := range ce.verified[n].Notes {
+				er.Notes = append(er.Notes, n+": "+note)
+			}
+		}
 		if len(ce.verified) == 0 && len(ce.failures) > 0 {
 			er.Failures = map[string]string{}
 			for n, err := range ce.failures {

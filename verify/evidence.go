@@ -54,4 +54,7 @@ type Verified struct {
 	// SignedAt is a signing time proven by a log or timestamp authority;
 	// zero when the evidence carries none.
 	SignedAt time.Time
+	// Notes are what the report should say about a pass that is not a
+	// full one, such as checks a notation level only logs.
+	Notes []string
 }

@@ -109,13 +109,26 @@ func (e *notationEvidence) Verify(ctx context.Context, d v1.Hash, s *policy.Sign
 		if err != nil {
 			return nil, err
 		}
-		return &Verified{Statement: e.att.Statement, SignedAt: res.SignedAt}, nil
+		return &Verified{Statement: e.att.Statement, SignedAt: res.SignedAt, Notes: notes(res)}, nil
 	}
 	res, err := v.Verify(ctx, e.sigs[0])
 	if err != nil {
 		return nil, err
 	}
-	return &Verified{SignedAt: res.SignedAt}, nil
+	return &Verified{SignedAt: res.SignedAt, Notes: notes(res)}, nil
+}
+
+// notes says what a notation level let through: a skipped verification,
+// or checks that failed and were only logged.
+func notes(res *vnotation.Result) []string {
+	if res.Skipped {
+		return []string{"level skip: the signature was not verified"}
+	}
+	var out []string
+	for _, l := range res.Logged {
+		out = append(out, fmt.Sprintf("level %s: %s failed and was only logged: %v", res.Level, l.Check, l.Err))
+	}
+	return out
 }
 
 func (e *notationEvidence) subjectDigest() string {

@@ -74,6 +74,9 @@ type EvidenceResult struct {
 	Source        string   `json:"source"`
 	PredicateType string   `json:"predicateType,omitempty"`
 	VerifiedBy    []string `json:"verifiedBy"`
+	// Notes qualify a verification, per signer: "notary: level audit:
+	// authenticity failed and was only logged: …".
+	Notes []string `json:"notes,omitempty"`
 	// Failures maps each signer tried to why the evidence did not verify
 	// with it.
 	Failures map[string]string `json:"failures,omitempty"`

@@ -9,12 +9,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vouchsec/vouch/pkg/promote"
+	"github.com/vouchsec/vouch/pkg/registry"
 	"github.com/vouchsec/vouch/pkg/report"
 	"github.com/vouchsec/vouch/verify"
 )
 
 func newPromoteCmd(g *globals) *cobra.Command {
-	var policyFile, output string
+	var policyFile, output, scope string
 	var dryRun bool
 	cmd := &cobra.Command{
 		Use:   "promote --policy FILE SRC DST",
@@ -22,7 +23,8 @@ func newPromoteCmd(g *globals) *cobra.Command {
 		Long: `Resolve SRC to a digest, verify it against every policy whose scope matches
 SRC or DST, and only then copy the image (an index with all its platforms, or
 a single manifest), its signatures and its attestations to DST by digest,
-writing DST's tag last. DST is a repository or repository:tag; a bare
+writing DST's tag last. SRC may be an image in an OCI image layout
+(oci:DIR@sha256:… or oci:DIR:TAG, with --scope naming its repository). DST is a repository or repository:tag; a bare
 repository takes SRC's tag. When verification fails nothing is written to
 DST. A second run after success writes nothing. --dry-run verifies and shows
 what would be copied.
@@ -35,11 +37,18 @@ Exit codes as for verify: 0 promoted; 1 refused by the policy; 2 bad usage;
 			if err != nil {
 				return usageErr(err)
 			}
+			if _, ok, _ := registry.ParseLayoutRef(args[1]); ok {
+				return usageErr(fmt.Errorf("%s: promote writes to a registry, not to an OCI layout", args[1]))
+			}
+			src, err := g.openImages(cmd, args[:1], scope)
+			if err != nil {
+				return err
+			}
 			vopts, err := g.verifyOptions(cmd, policyFile)
 			if err != nil {
 				return err
 			}
-			res, err := promote.Promote(cmd.Context(), args[0], args[1], promote.Options{
+			res, err := promote.Promote(cmd.Context(), src[0], args[1], promote.Options{
 				Registry: g.registry(), Verify: vopts, DryRun: dryRun, Logger: g.logger,
 			})
 			if res != nil {
@@ -58,6 +67,7 @@ Exit codes as for verify: 0 promoted; 1 refused by the policy; 2 bad usage;
 	}
 	cmd.Flags().StringVar(&policyFile, "policy", "", "trust policy file (required)")
 	cmd.Flags().StringVarP(&output, "output", "o", "table", "report format: table or json")
+	cmd.Flags().StringVar(&scope, "scope", "", scopeUsage)
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "verify and list what would be copied, write nothing")
 	_ = cmd.MarkFlagRequired("policy")
 	return cmd

@@ -71,6 +71,9 @@ type globals struct {
 	verbose   bool
 	logFormat string
 	logger    *slog.Logger
+	// layouts are the OCI layouts the command reads images from, served
+	// to every registry client it makes.
+	layouts []*registry.Layout
 }
 
 // NewRootCmd builds a fresh command tree.
@@ -79,9 +82,10 @@ func NewRootCmd(s *stdio) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "vouch",
 		Short: "Sign, attest, verify and promote container images under one trust policy",
-		Long: `vouch signs container images (cosign key pairs), attaches signed SBOM and
-vulnerability-scan attestations, verifies all of it against one trust policy
-file, and promotes images between registries only when that policy holds.
+		Long: `vouch signs container images (cosign key pairs, or Notary Project certificates
+through notation), attaches signed SBOM and vulnerability-scan attestations,
+verifies all of it against one trust policy file, and promotes images between
+registries only when that policy holds.
 
 Exit codes: 0 success; 1 the policy is not met; 2 bad usage or a bad input
 file; 3 a registry or network failure.`,
@@ -97,7 +101,7 @@ file; 3 a registry or network failure.`,
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log debug detail to stderr")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format on stderr: text or json")
 	root.AddCommand(
-		newKeyCmd(g), newSignCmd(g), newAttestCmd(g), newVerifyCmd(g),
+		newKeyCmd(g), newSignCmd(g), newAttestCmd(g), newVerifyCmd(g), newPolicyCmd(g),
 		newPromoteCmd(g), newRegistryCmd(g), newDemoCmd(g), newVersionCmd(g),
 	)
 	return root
@@ -122,7 +126,11 @@ func (g *globals) setupLogger() error {
 
 // registry returns a registry client for one command run.
 func (g *globals) registry() *registry.Client {
-	return registry.New(registry.WithLogger(g.logger), registry.WithUserAgent("vouch/"+versionString()))
+	opts := []registry.Option{registry.WithLogger(g.logger), registry.WithUserAgent("vouch/" + versionString())}
+	for _, l := range g.layouts {
+		opts = append(opts, registry.WithLayout(l))
+	}
+	return registry.New(opts...)
 }
 
 // run executes the command line and returns the process exit code.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	vnotation "github.com/vouchsec/vouch/pkg/notation"
 	"github.com/vouchsec/vouch/pkg/policy"
 	"github.com/vouchsec/vouch/pkg/registry"
 	"github.com/vouchsec/vouch/pkg/report"
@@ -13,13 +14,23 @@ import (
 )
 
 func newVerifyCmd(g *globals) *cobra.Command {
-	var policyFile, output string
+	var policyFile, output, scope string
 	cmd := &cobra.Command{
 		Use:   "verify --policy FILE IMAGE...",
 		Short: "Verify images' signatures and attestations against a trust policy",
 		Long: `Resolve each IMAGE to a digest once, discover the signatures and attestations
 attached to it, verify each one cryptographically against the signers the
 policy names, and evaluate every policy whose scope matches the image.
+
+IMAGE is a registry reference (a tag is resolved to a digest once) or an
+image in an OCI image layout, oci:DIR@sha256:… or oci:DIR:TAG, whose
+signatures and attestations are found in the layout's index; --scope names
+the repository the layout's images are matched against policy scopes as.
+
+Both cosign evidence (the sha256-<hex>.sig and .att tags) and Notary Project
+evidence (notation signatures and notation-signed attestations, stored as
+OCI referrers or under the referrers tag schema) are read, and each is
+checked against every signer of its kind in the policy.
 
 Output is a table (-o table, the default) or a JSON report (-o json) whose
 schema is documented in docs/verify-report.md.
@@ -32,11 +43,15 @@ bad input file; 3 a registry or network failure.`,
 			if err != nil {
 				return usageErr(err)
 			}
+			refs, err := g.openImages(cmd, args, scope)
+			if err != nil {
+				return err
+			}
 			opts, err := g.verifyOptions(cmd, policyFile)
 			if err != nil {
 				return err
 			}
-			rep := verify.Images(cmd.Context(), args, opts)
+			rep := verify.Images(cmd.Context(), refs, opts)
 			if err := report.Write(cmd.OutOrStdout(), format, rep); err != nil {
 				return fmt.Errorf("writing report: %w", err)
 			}
@@ -45,6 +60,7 @@ bad input file; 3 a registry or network failure.`,
 	}
 	cmd.Flags().StringVar(&policyFile, "policy", "", "trust policy file (required)")
 	cmd.Flags().StringVarP(&output, "output", "o", "table", "report format: table or json")
+	cmd.Flags().StringVar(&scope, "scope", "", scopeUsage)
 	_ = cmd.MarkFlagRequired("policy")
 	return cmd
 }
@@ -59,8 +75,11 @@ func (g *globals) verifyOptions(cmd *cobra.Command, policyFile string) (verify.O
 	return verify.Options{
 		Policy:   pol,
 		Resolver: reg,
-		Backends: []verify.Backend{verify.NewCosignBackend(reg.RemoteOptions(cmd.Context()))},
-		Logger:   g.logger,
+		Backends: []verify.Backend{
+			verify.NewCosignBackend(reg.RemoteOptions(cmd.Context())),
+			verify.NewNotationBackend(g.notationRegistry(reg), vnotation.VerifyOptions{Logger: g.logger}),
+		},
+		Logger: g.logger,
 	}, nil
 }
 

@@ -142,7 +142,36 @@ func (v *Verifier) Verify(ctx context.Context, sig *Signature) (*Result, error) 
 	if err != nil {
 		return nil, checkErrorOf(o, err)
 	}
+	if err := checkCritical(o); err != nil {
+		return nil, err
+	}
 	return v.result(o), nil
+}
+
+// checkCritical refuses a signature that carries a critical extended
+// attribute the verifier does not understand, as the Notary Project
+// signature specification requires. notation-go checks this only for
+// signatures that name a verification plugin, leaving the plugin to
+// process them; for every other signature vouch checks it here. A
+// signature at level skip was not verified at all and is left alone.
+func checkCritical(o *notationgo.VerificationOutcome) error {
+	if o.EnvelopeContent == nil || o.VerificationLevel == nil ||
+		o.VerificationLevel.Name == trustpolicy.LevelSkip.Name {
+		return nil
+	}
+	attrs := o.EnvelopeContent.SignerInfo.SignedAttributes.ExtendedAttributes
+	for _, a := range attrs {
+		if k, ok := a.Key.(string); ok && k == verifier.HeaderVerificationPlugin {
+			return nil
+		}
+	}
+	for _, a := range attrs {
+		if a.Critical {
+			return &CheckError{Check: CheckIntegrity,
+				Err: fmt.Errorf("unknown critical attribute %v in the signed attributes", a.Key)}
+		}
+	}
+	return nil
 }
 
 func (v *Verifier) result(o *notationgo.VerificationOutcome) *Result {

@@ -93,4 +93,9 @@ func writeImage(w io.Writer, img *verify.ImageResult) {
 			fmt.Fprintf(w, "  %s\t%s\t%s\t%s\n", p.Name, c.Requirement, res, c.Reason)
 		}
 	}
+	for _, e := range img.Evidence {
+		for _, n := range e.Notes {
+			fmt.Fprintf(w, "  note\t\t\t%s: %s\n", e.Source, n)
+		}
+	}
 }

@@ -25,6 +25,10 @@ const (
 	KeyRSA4096 = "rsa-4096"
 )
 
+// clockSkew is how far certificates are backdated when no NotBefore is
+// given.
+const clockSkew = 5 * time.Minute
+
 // DefaultValidity is the leaf certificate's lifetime when none is given.
 const DefaultValidity = 365 * 24 * time.Hour
 
@@ -33,8 +37,9 @@ const DefaultValidity = 365 * 24 * time.Hour
 type Options struct {
 	// Subject is the leaf certificate's subject; CN is required.
 	Subject pkix.Name
-	// Validity is the leaf's lifetime; zero means DefaultValidity. The
-	// root outlives the leaf by a day.
+	// Validity is the leaf's lifetime, from NotBefore or, when NotBefore
+	// is zero, from now; zero means DefaultValidity. The root outlives the
+	// leaf by a day.
 	Validity time.Duration
 	// NotBefore is the start of both certificates' validity; zero means
 	// five minutes ago, to allow for clock skew.
@@ -73,7 +78,10 @@ func New(opts Options) (*Set, error) {
 		opts.Validity = DefaultValidity
 	}
 	if opts.NotBefore.IsZero() {
-		opts.NotBefore = time.Now().Add(-5 * time.Minute)
+		// Backdated to allow for clock skew; the validity still counts
+		// from now.
+		opts.NotBefore = time.Now().Add(-clockSkew)
+		opts.Validity += clockSkew
 	}
 	rootKey, err := NewKey(opts.KeyType)
 	if err != nil {
