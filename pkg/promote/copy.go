@@ -18,9 +18,12 @@ type promoter struct {
 	opts Options
 	log  *slog.Logger
 	res  *Result
+	// refLimits, when set, replace the bounds on referrers (for tests).
+	refLimits referrerLimits
 }
 
-// run copies the image, then its evidence, then writes the tag.
+// run copies the image, then its evidence (cosign's tags, then the OCI
+// 1.1 referrers), then writes the tag.
 func (p *promoter) run(ctx context.Context, srcD name.Digest, dst name.Repository, tag *name.Tag) error {
 	h, err := v1.NewHash(srcD.DigestStr())
 	if err != nil {
@@ -44,6 +47,9 @@ func (p *promoter) run(ctx context.Context, srcD name.Digest, dst name.Repositor
 			return err
 		}
 	}
+	if err := p.referrers(ctx, srcD, dst); err != nil {
+		return err
+	}
 	if tag == nil {
 		return nil
 	}
@@ -51,21 +57,31 @@ func (p *promoter) run(ctx context.Context, srcD name.Digest, dst name.Repositor
 }
 
 func (p *promoter) copyManifest(ctx context.Context, what string, src name.Digest, dst name.Repository) error {
-	target := digestOf(dst, mustHash(src.DigestStr()))
+	a, err := p.copyDigest(ctx, what, src, dst)
+	if err != nil {
+		return err
+	}
+	p.step(what, digestOf(dst, mustHash(src.DigestStr())).String(), a)
+	return nil
+}
+
+// copyDigest copies the manifest src names to dst by digest, or in a dry
+// run checks whether dst has it, and returns what it did.
+func (p *promoter) copyDigest(ctx context.Context, what string, src name.Digest,
+	dst name.Repository) (Action, error) {
 	if p.opts.DryRun {
+		target := digestOf(dst, mustHash(src.DigestStr()))
 		ok, err := p.opts.Registry.Exists(ctx, target)
 		if err != nil {
-			return fmt.Errorf("checking %s: %w", target, err)
+			return "", fmt.Errorf("checking %s: %w", target, err)
 		}
-		p.step(what, target.String(), map[bool]Action{true: Present, false: WouldRun}[ok])
-		return nil
+		return map[bool]Action{true: Present, false: WouldRun}[ok], nil
 	}
 	cr, err := p.opts.Registry.Copy(ctx, src, dst)
 	if err != nil {
-		return fmt.Errorf("copying %s %s to %s: %w", what, src, dst, err)
+		return "", fmt.Errorf("copying %s %s to %s: %w", what, src, dst, err)
 	}
-	p.step(what, target.String(), map[bool]Action{true: Copied, false: Present}[cr.Written])
-	return nil
+	return map[bool]Action{true: Copied, false: Present}[cr.Written], nil
 }
 
 func mustHash(s string) v1.Hash {
@@ -186,6 +202,14 @@ func (p *promoter) merge(ctx context.Context, d name.Digest, suffix string, item
 }
 
 func (p *promoter) step(what, target string, a Action) {
-	p.log.Info("promote", "what", what, "target", target, "action", a)
-	p.res.Steps = append(p.res.Steps, Step{What: what, Target: target, Action: a})
+	p.record(Step{What: what, Target: target, Action: a})
+}
+
+func (p *promoter) record(s Step) {
+	args := []any{"what", s.What, "target", s.Target, "action", s.Action}
+	if s.ArtifactType != "" {
+		args = append(args, "artifactType", s.ArtifactType)
+	}
+	p.log.Info("promote", args...)
+	p.res.Steps = append(p.res.Steps, s)
 }

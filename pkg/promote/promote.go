@@ -3,10 +3,14 @@
 //
 // Promotion verifies first and writes nothing when verification fails. It
 // then copies by digest: the image (an index with every platform, or a
-// single manifest), the signature and attestation manifests, and writes the
-// destination tag last, so a reader of that tag never sees an image whose
-// evidence has not arrived. Content the destination already has is not
-// written again, so a second run changes nothing.
+// single manifest), cosign's signature and attestation manifests, the OCI
+// 1.1 referrers of the image and their own referrers (notation signatures,
+// attestations and the signatures on them), and writes the destination tag
+// last, so a reader of that tag never sees an image whose evidence has not
+// arrived. Where the destination lacks the referrers API, the referrers
+// tag-schema index is kept there, merged with what it already lists.
+// Content the destination already has is not written again, so a second
+// run changes nothing.
 package promote
 
 import (
@@ -51,7 +55,9 @@ const (
 type Step struct {
 	What   string `json:"what"`
 	Target string `json:"target"`
-	Action Action `json:"action"`
+	// ArtifactType is set for a referrer: what kind of evidence it is.
+	ArtifactType string `json:"artifactType,omitempty"`
+	Action       Action `json:"action"`
 }
 
 // Result is what a promotion verified and wrote.
