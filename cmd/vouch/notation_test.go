@@ -12,7 +12,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 
 	"github.com/vouchsec/vouch/internal/testpki"
+	"github.com/vouchsec/vouch/internal/testplugin"
 	"github.com/vouchsec/vouch/internal/testreg"
+	"github.com/vouchsec/vouch/internal/testtsa"
 	vnotation "github.com/vouchsec/vouch/pkg/notation"
 )
 
@@ -328,4 +330,68 @@ func TestImportNotationCommand(t *testing.T) {
 
 	h.expect(exitUsage, []string{"trustpolicy"}, "policy", "import-notation",
 		"--trust-policy", h.path("missing/trustpolicy.json"), "--trust-store", h.path("truststore"))
+}
+
+// TestNotationTimestamp signs with a certificate that expires seconds
+// later and a countersignature from a real timestamp authority on
+// loopback: once the certificate has expired, a signer that trusts the
+// TSA still accepts the signature at level strict, and one that does not
+// refuses it.
+func TestNotationTimestamp(t *testing.T) {
+	tsa := testtsa.Start(t)
+	h := newHarness(t, testreg.GGCR(t, true))
+	tsaRoot := h.write("keys/tsa-root.pem", string(tsa.RootPEM))
+	img, _ := h.push("staging/app", "1.0.0")
+	h.notationKeys("short", "--validity", "3s")
+	h.notarySign("short", img, "--timestamp-url", tsa.URL, "--timestamp-root", tsaRoot)
+	time.Sleep(4 * time.Second)
+	policyWith := func(tsaStore string) string {
+		return h.write("policy.yaml", `version: v1
+signers:
+  notary:
+    notation:
+      trustStore: keys/short-ca.crt
+      `+tsaStore+`
+      identities: ["`+notaryIdentity+`"]
+policies:
+  - name: p
+    scope: ["*/staging/**"]
+    signatures: {anyOf: [notary]}
+`)
+	}
+	h.must("verify", "--policy", policyWith("tsaTrustStore: keys/tsa-root.pem"), img)
+	h.expect(exitPolicy, []string{"signatures.anyOf", "authenticTimestamp"},
+		"verify", "--policy", policyWith(""), img)
+}
+
+// TestNotationPlugin signs through a real notation plugin executable,
+// found in --plugin-dir, and verifies the result.
+func TestNotationPlugin(t *testing.T) {
+	pluginDir := testplugin.Build(t)
+	h := newHarness(t, testreg.Distribution(t))
+	img, _ := h.push("staging/app", "1.0.0")
+	pki := testpki.New(t, testpki.Options{})
+	files := pki.WriteFiles(h.dir)
+	for _, env := range []string{vnotation.EnvelopeJWS, vnotation.EnvelopeCOSE} {
+		h.must("sign", "--backend", "notation", "--envelope", env,
+			"--plugin", testplugin.Name, "--plugin-dir", pluginDir, "--key-id", "release",
+			"--plugin-config", "key="+files.Key, "--plugin-config", "cert="+files.Chain, img)
+	}
+	pol := h.notaryPolicy("../root.crt", "x509.subject: C=US, ST=WA, O=vouch test", "strict",
+		`  - name: p
+    scope: ["*/staging/**"]
+    signatures: {anyOf: [notary]}
+`)
+	rep := decodeReport(t, h.must("verify", "--policy", pol, "-o", "json", img))
+	var verified int
+	for _, e := range rep.Images[0].Evidence {
+		if e.Backend == "notation" && slices.Contains(e.VerifiedBy, "notary") {
+			verified++
+		}
+	}
+	if verified != 2 {
+		t.Errorf("%d plugin signatures verified, want 2", verified)
+	}
+	h.expect(exitUsage, []string{"notation plugin", "missing"}, "sign", "--backend", "notation",
+		"--plugin", "missing", "--plugin-dir", pluginDir, "--key-id", "k", img)
 }
