@@ -43,6 +43,7 @@ type options struct {
 	logger    *slog.Logger
 	userAgent string
 	keychain  authn.Keychain
+	layouts   []*Layout
 }
 
 // WithTransport sets the base transport; the default is ggcr's
@@ -75,6 +76,15 @@ func WithKeychain(k authn.Keychain) Option {
 	return func(o *options) { o.keychain = k }
 }
 
+// WithLayout serves the OCI image layout l to the Client, and to every
+// library using its [Client.RemoteOptions] or [Client.Transport]: requests
+// to the registry host of l's scope reach l, in process, instead of the
+// network, over HTTP and HTTPS alike. Give it once per layout; layouts
+// should have different registry hosts, or the last one given wins.
+func WithLayout(l *Layout) Option {
+	return func(o *options) { o.layouts = append(o.layouts, l) }
+}
+
 // New returns a Client.
 func New(opts ...Option) *Client {
 	o := options{
@@ -85,8 +95,12 @@ func New(opts ...Option) *Client {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	base := o.transport
+	for _, l := range o.layouts {
+		base = l.Transport(base)
+	}
 	c := &Client{
-		transport: &countingTransport{base: o.transport, logger: o.logger},
+		transport: &countingTransport{base: base, logger: o.logger},
 		keychain:  o.keychain,
 		userAgent: o.userAgent,
 		logger:    o.logger,
@@ -103,6 +117,13 @@ func New(opts ...Option) *Client {
 // registry).
 func (c *Client) Requests() int64 {
 	return c.transport.requests.Load()
+}
+
+// Transport returns the Client's counting transport, for libraries that
+// make their own HTTP clients (oras-go, for notation), so that their
+// requests are counted and routed as the Client's own are.
+func (c *Client) Transport() http.RoundTripper {
+	return c.transport
 }
 
 // baseOptions are the ggcr options every call shares.

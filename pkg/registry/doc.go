@@ -14,4 +14,10 @@
 //
 // [Serve] and [NewHandler] run a small embedded OCI registry for demos, tests
 // and air-gapped work.
+//
+// [OpenLayout] serves an OCI image layout on disk, read-only, as one
+// repository of an in-process registry that [WithLayout] or
+// [Layout.Transport] route requests to, without a socket; references to
+// layouts, oci:DIR@sha256:<hex> and oci:DIR:TAG, parse with
+// [ParseLayoutRef].
 package registry
