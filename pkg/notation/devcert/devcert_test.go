@@ -46,12 +46,25 @@ func TestGenerateMeetsNotaryRequirements(t *testing.T) {
 }
 
 func TestGenerateValidity(t *testing.T) {
+	start := time.Now()
 	s, err := Generate(subject, 48*time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := s.Leaf.NotAfter.Sub(s.Leaf.NotBefore); got != 48*time.Hour {
-		t.Errorf("leaf lifetime = %s, want 48h", got)
+	// Backdated for clock skew, the validity still counting from now.
+	if got := start.Sub(s.Leaf.NotBefore); got < clockSkew-time.Second || got > clockSkew+time.Minute {
+		t.Errorf("leaf valid from %s before generation, want about %s", got, clockSkew)
+	}
+	if got := s.Leaf.NotAfter.Sub(start); got < 48*time.Hour-time.Minute || got > 48*time.Hour+time.Second {
+		t.Errorf("leaf valid until %s after generation, want 48h", got)
+	}
+	fixed := time.Now().Add(-time.Hour).Truncate(time.Second)
+	s, err = New(Options{Subject: subject, NotBefore: fixed, Validity: 2 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Leaf.NotBefore.Equal(fixed) || s.Leaf.NotAfter.Sub(fixed) != 2*time.Hour {
+		t.Errorf("leaf valid %s to %s, want %s for 2h", s.Leaf.NotBefore, s.Leaf.NotAfter, fixed)
 	}
 	if !s.Root.NotAfter.After(s.Leaf.NotAfter) {
 		t.Error("root expires before the leaf")
