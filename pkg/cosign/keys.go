@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/sigstore/cosign/v2/pkg/cosign"
-	sigs "github.com/sigstore/cosign/v2/pkg/signature"
+	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature"
 )
 
@@ -142,7 +142,14 @@ func LoadPrivateKey(keyPEM, password []byte) (signature.SignerVerifier, error) {
 // LoadPublicKey parses a PEM public key (PKIX, as cosign writes it) into a
 // verifier using SHA-256, as cosign verify --key does.
 func LoadPublicKey(pubPEM []byte) (signature.Verifier, error) {
-	v, err := sigs.LoadPublicKeyRaw(pubPEM, crypto.SHA256)
+	// What cosign's signature.LoadPublicKeyRaw does, without importing
+	// that package: it links the Kubernetes, KMS and PKCS#11 key
+	// providers, whose initialisation would double vouch's start-up time.
+	pub, err := cryptoutils.UnmarshalPEMToPublicKey(pubPEM)
+	if err != nil {
+		return nil, fmt.Errorf("loading public key: %w", err)
+	}
+	v, err := signature.LoadVerifier(pub, crypto.SHA256)
 	if err != nil {
 		return nil, fmt.Errorf("loading public key: %w", err)
 	}
