@@ -48,6 +48,9 @@ artifact with notation, taking the same signing flags as "vouch sign
 			if err := f.check(cmd); err != nil {
 				return err
 			}
+			if err := refuseLayout(args[0]); err != nil {
+				return err
+			}
 			predType, predicate, err := readPredicate(sbomFile, scanFile)
 			if err != nil {
 				return usageErr(err)
@@ -89,6 +92,9 @@ func (g *globals) attest(cmd *cobra.Command, f *signFlags, image, predType strin
 		}
 		att = func(d name.Digest, st []byte) (string, error) {
 			written, err := vcosign.Attest(ctx, d, sv, st, predType, reg.RemoteOptions(ctx))
+			if err != nil {
+				return "", fmt.Errorf("attesting %s: %w", d, err)
+			}
 			verb := "Attested"
 			if !written {
 				verb = "Already attested"
@@ -106,7 +112,7 @@ func (g *globals) attest(cmd *cobra.Command, f *signFlags, image, predType strin
 	}
 	msg, err := att(d, st)
 	if err != nil {
-		return classify(fmt.Errorf("attesting %s: %w", d, err))
+		return classify(err)
 	}
 	fmt.Fprintln(cmd.OutOrStdout(), msg)
 	return nil

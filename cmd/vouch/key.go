@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -12,10 +14,10 @@ import (
 )
 
 func newKeyCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{
+	cmd := group(&cobra.Command{
 		Use:   "key",
 		Short: "Manage signing keys",
-	}
+	})
 	cmd.AddCommand(newKeyGenerateCmd(g))
 	return cmd
 }
@@ -48,8 +50,8 @@ the spot and its key is thrown away. Production keys come from a real CA:
 
 Existing files are never overwritten, and a failed run leaves none behind.`,
 		Example: `  vouch key generate --output-key-prefix release
-  vouch key generate --type notation --subject "CN=release,O=Acme" --output-key-prefix notary
-  vouch key generate --type notation --csr --subject "CN=release,O=Acme,C=US" --output-key-prefix prod`,
+  vouch key generate --type notation --subject "CN=release,O=Acme,ST=WA,C=US" --output-key-prefix notary
+  vouch key generate --type notation --csr --subject "CN=release,O=Acme,ST=WA,C=US" --output-key-prefix prod`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			switch f.typ {
@@ -65,8 +67,9 @@ Existing files are never overwritten, and a failed run leaves none behind.`,
 	fl.StringVar(&f.typ, "type", "cosign", "key type: cosign or notation")
 	fl.StringVar(&f.prefix, "output-key-prefix", "", `path prefix of the files to write (default "cosign", or "notation" with --type notation)`)
 	fl.StringVar(&f.subject, "subject", "CN=vouch-dev,O=vouch-dev,ST=WA,C=US", "notation: the certificate's subject distinguished name")
-	fl.StringVar(&f.keyType, "key-type", devcert.KeyECP256,
-		"notation: ecdsa-p256, ecdsa-p384, ecdsa-p521, rsa-2048, rsa-3072 or rsa-4096")
+	fl.StringVar(&f.keyType, "key-type", devcert.KeyECP256, "notation: "+strings.Join([]string{
+		devcert.KeyECP256, devcert.KeyECP384, devcert.KeyECP521,
+		devcert.KeyRSA2048, devcert.KeyRSA3072, devcert.KeyRSA4096}, ", "))
 	fl.DurationVar(&f.validity, "validity", devcert.DefaultValidity, "notation: lifetime of the development certificate")
 	fl.BoolVar(&f.csr, "csr", false, "notation: write a key and a certificate signing request instead of certificates")
 	return cmd
@@ -102,12 +105,26 @@ func generateNotation(cmd *cobra.Command, f keyFlags) error {
 	if prefix == "" {
 		prefix = "notation"
 	}
+	if strings.HasSuffix(prefix, "/") || strings.HasSuffix(prefix, string(filepath.Separator)) {
+		return usageErr(fmt.Errorf("--output-key-prefix %q ends in a directory separator: "+
+			"add a file name, such as %snotary", prefix, prefix))
+	}
 	subject, err := devcert.ParseSubject(f.subject)
 	if err != nil {
 		return usageErr(fmt.Errorf("--subject: %w", err))
 	}
+	if len(subject.Country) == 0 || len(subject.Province) == 0 || len(subject.Organization) == 0 {
+		fmt.Fprintf(cmd.ErrOrStderr(), "warning: --subject %q lacks C, ST or O: a trust policy "+
+			"identity (x509.subject) must name all three, so only identities [\"*\"] will match\n", f.subject)
+	}
+	if f.validity <= 0 {
+		return usageErr(fmt.Errorf("--validity %s: want a positive duration", f.validity))
+	}
 	out := cmd.OutOrStdout()
 	if f.csr {
+		if cmd.Flags().Changed("validity") {
+			return usageErr(errors.New("--validity does not go with --csr: the CA decides the lifetime"))
+		}
 		files, err := devcert.WriteCSR(prefix, subject, f.keyType)
 		if err != nil {
 			return usageErr(err)

@@ -5,6 +5,8 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net/url"
+	"strings"
 	"time"
 
 	nx509 "github.com/notaryproject/notation-core-go/x509"
@@ -92,6 +94,34 @@ func (n *notationFlags) check(key string) error {
 	if _, err := vnotation.EnvelopeMediaType(n.envelope); err != nil {
 		return usageErr(fmt.Errorf("--envelope: %w", err))
 	}
+	if n.expiry < 0 || n.expiry%time.Second != 0 {
+		return usageErr(fmt.Errorf("--expiry %s: want a positive whole number of seconds", n.expiry))
+	}
+	if n.tsaURL != "" {
+		u, err := url.Parse(n.tsaURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return usageErr(fmt.Errorf("--timestamp-url %q: want an http or https URL", n.tsaURL))
+		}
+	}
+	for k := range n.userMetadata {
+		if strings.HasPrefix(k, reservedMetadataPrefix) {
+			return usageErr(fmt.Errorf("--user-metadata %s: keys starting with %s are reserved for notation",
+				k, reservedMetadataPrefix))
+		}
+	}
+	return nil
+}
+
+// reservedMetadataPrefix starts the annotation keys notation keeps for
+// itself, which user metadata may not use.
+const reservedMetadataPrefix = "io.cncf.notary"
+
+// refuseLayout refuses an image in an OCI layout where a command writes.
+func refuseLayout(image string) error {
+	if _, ok, _ := registry.ParseLayoutRef(image); ok {
+		return usageErr(fmt.Errorf("%s: OCI layouts are read-only to vouch; push the image to a registry "+
+			"to sign or attest it", image))
+	}
 	return nil
 }
 
@@ -150,7 +180,7 @@ func (g *globals) notationRegistry(reg *registry.Client) vnotation.RegistryOptio
 func readRoots(path string) ([]*x509.Certificate, error) {
 	certs, err := nx509.ReadCertificateFile(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	for _, c := range certs {
 		if !c.IsCA {

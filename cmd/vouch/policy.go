@@ -7,10 +7,10 @@ import (
 )
 
 func newPolicyCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{
+	cmd := group(&cobra.Command{
 		Use:   "policy",
 		Short: "Work with trust policy files",
-	}
+	})
 	cmd.AddCommand(newPolicyImportNotationCmd(g))
 	return cmd
 }

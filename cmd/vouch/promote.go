@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/spf13/cobra"
 
 	"github.com/vouchsec/vouch/pkg/promote"
@@ -33,7 +34,7 @@ Exit codes as for verify: 0 promoted; 1 refused by the policy; 2 bad usage;
 3 a registry or network failure.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, err := report.ParseFormat(output)
+			format, err := report.ParseFormat(output, report.Table, report.JSON)
 			if err != nil {
 				return usageErr(err)
 			}
@@ -44,11 +45,12 @@ Exit codes as for verify: 0 promoted; 1 refused by the policy; 2 bad usage;
 			if err != nil {
 				return err
 			}
+			dst := withLayoutTag(args[0], args[1])
 			vopts, err := g.verifyOptions(cmd, policyFile)
 			if err != nil {
 				return err
 			}
-			res, err := promote.Promote(cmd.Context(), src[0], args[1], promote.Options{
+			res, err := promote.Promote(cmd.Context(), src[0], dst, promote.Options{
 				Registry: g.registry(), Verify: vopts, DryRun: dryRun, Logger: g.logger,
 			})
 			if res != nil {
@@ -71,6 +73,20 @@ Exit codes as for verify: 0 promoted; 1 refused by the policy; 2 bad usage;
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "verify and list what would be copied, write nothing")
 	_ = cmd.MarkFlagRequired("policy")
 	return cmd
+}
+
+// withLayoutTag gives a bare destination repository the tag of a source
+// named by tag in an OCI layout, as a registry source's tag is carried
+// over: the layout source reaches promote as a digest reference.
+func withLayoutTag(src, dst string) string {
+	ref, ok, err := registry.ParseLayoutRef(src)
+	if !ok || err != nil || ref.Tag == "" {
+		return dst
+	}
+	if _, err := name.NewTag(dst, name.StrictValidation); err == nil {
+		return dst
+	}
+	return dst + ":" + ref.Tag
 }
 
 func writePromotion(w io.Writer, f report.Format, res *promote.Result, policyPath string) error {

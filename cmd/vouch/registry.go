@@ -10,7 +10,7 @@ import (
 )
 
 func newRegistryCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{Use: "registry", Short: "Run a local OCI registry"}
+	cmd := group(&cobra.Command{Use: "registry", Short: "Run a local OCI registry"})
 	cmd.AddCommand(newRegistryServeCmd(g))
 	return cmd
 }

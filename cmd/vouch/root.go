@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -37,10 +38,21 @@ func registryErr(err error) error { return &exitError{code: exitRegistry, err: e
 
 // classify picks the exit code for an error from a registry operation.
 func classify(err error) error {
-	if errors.Is(err, registry.ErrNetwork) {
+	if errors.Is(err, registry.ErrCorruptLayout) {
+		return usageErr(err)
+	}
+	if errors.Is(err, registry.ErrNetwork) || isNetwork(err) {
 		return registryErr(err)
 	}
 	return usageErr(err)
+}
+
+// isNetwork reports whether err comes from a connection that failed, such
+// as a timestamp authority that did not answer.
+func isNetwork(err error) bool {
+	var ne net.Error
+	var oe *net.OpError
+	return errors.As(err, &oe) || (errors.As(err, &ne) && ne.Timeout())
 }
 
 // stdio is the command's view of the process: streams and environment,
@@ -131,6 +143,22 @@ func (g *globals) registry() *registry.Client {
 		opts = append(opts, registry.WithLayout(l))
 	}
 	return registry.New(opts...)
+}
+
+// group marks cmd as a command that only groups subcommands: run alone or
+// with an unknown subcommand it fails with a usage error (exit 2), where
+// cobra would print help and succeed.
+func group(cmd *cobra.Command) *cobra.Command {
+	cmd.Args = cobra.ArbitraryArgs
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return usageErr(fmt.Errorf("%s needs a subcommand; see %s --help",
+				cmd.CommandPath(), cmd.CommandPath()))
+		}
+		return usageErr(fmt.Errorf("unknown command %q for %q; see %s --help",
+			args[0], cmd.CommandPath(), cmd.CommandPath()))
+	}
+	return cmd
 }
 
 // run executes the command line and returns the process exit code.

@@ -42,6 +42,9 @@ tag schema on a registry without the referrers API. --timestamp-url and
 			if err := f.check(cmd); err != nil {
 				return err
 			}
+			if err := refuseLayout(args[0]); err != nil {
+				return err
+			}
 			if f.backend == backendNotation {
 				return g.signNotation(cmd, &f, args[0])
 			}
@@ -92,7 +95,7 @@ func (g *globals) signNotation(cmd *cobra.Command, f *signFlags, image string) e
 	}
 	desc, err := vnotation.Sign(ctx, d, s, opts)
 	if err != nil {
-		return classify(fmt.Errorf("signing %s: %w", d, err))
+		return classify(err)
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "Signed %s (notation %s signature %s)\n", d, f.notation.envelope, desc.Digest)
 	return nil
@@ -102,7 +105,7 @@ func (g *globals) signNotation(cmd *cobra.Command, f *signFlags, image string) e
 func (g *globals) resolve(cmd *cobra.Command, reg *registry.Client, image string) (name.Digest, error) {
 	d, _, err := reg.Resolve(cmd.Context(), image)
 	if err != nil {
-		return name.Digest{}, classify(fmt.Errorf("resolving %s: %w", image, err))
+		return name.Digest{}, classify(err)
 	}
 	return d, nil
 }

@@ -8,6 +8,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2"
+	"oras.land/oras-go/v2/content/memory"
 
 	"github.com/vouchsec/vouch/attest"
 )
@@ -58,24 +59,35 @@ func Attest(ctx context.Context, d name.Digest, statement []byte, s Signer,
 	if err := probeReferrers(ctx, r, subject); err != nil {
 		return Attested{}, err
 	}
-	layer, err := oras.PushBytes(ctx, r.Blobs(), ArtifactTypeInToto, statement)
+	// The artifact is built and signed in memory first, and pushed only
+	// once it has its signature, so that a signing failure (a plugin, a
+	// timestamp authority, an expired certificate) leaves nothing behind.
+	mem := memory.New()
+	layer, err := oras.PushBytes(ctx, mem, ArtifactTypeInToto, statement)
 	if err != nil {
-		return Attested{}, fmt.Errorf("pushing statement for %s: %w", d, err)
+		return Attested{}, fmt.Errorf("packing statement for %s: %w", d, err)
 	}
-	m, err := oras.PackManifest(ctx, r, oras.PackManifestVersion1_1, ArtifactTypeInToto,
+	m, err := oras.PackManifest(ctx, mem, oras.PackManifestVersion1_1, ArtifactTypeInToto,
 		oras.PackManifestOptions{
 			Subject:             &subject,
 			Layers:              []ocispec.Descriptor{layer},
 			ManifestAnnotations: map[string]string{AnnotationPredicateType: st.PredicateType},
 		})
 	if err != nil {
-		return Attested{}, fmt.Errorf("pushing attestation manifest for %s: %w", d, err)
+		return Attested{}, fmt.Errorf("packing attestation manifest for %s: %w", d, err)
 	}
-	sig, err := signDescriptor(ctx, r, m, s, &opts)
+	sig, err := stageSignature(ctx, r, m, s, &opts)
 	if err != nil {
 		return Attested{}, err
 	}
-	return Attested{Manifest: m, Signature: sig}, nil
+	if err := oras.CopyGraph(ctx, mem, r, m, oras.DefaultCopyGraphOptions); err != nil {
+		return Attested{}, fmt.Errorf("pushing attestation manifest for %s: %w", d, err)
+	}
+	sigDesc, err := sig.push(ctx, r)
+	if err != nil {
+		return Attested{}, err
+	}
+	return Attested{Manifest: m, Signature: sigDesc}, nil
 }
 
 // VerifyAttestation checks a's signatures with v and returns the verified

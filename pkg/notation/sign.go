@@ -112,30 +112,14 @@ func Sign(ctx context.Context, d name.Digest, s Signer, opts SignOptions) (ocisp
 	if err != nil {
 		return ocispec.Descriptor{}, err
 	}
-	return signDescriptor(ctx, r, subject, s, &opts)
-}
-
-// signDescriptor signs subject, which r holds, and pushes the signature.
-func signDescriptor(ctx context.Context, r *remote.Repository, subject ocispec.Descriptor,
-	s Signer, opts *SignOptions) (ocispec.Descriptor, error) {
-	if s == nil {
-		return ocispec.Descriptor{}, errors.New("signing: no signer")
-	}
-	ref := r.Reference
-	ref.Reference = subject.Digest.String()
-	so, err := opts.notationOptions(ref.String())
+	sig, err := stageSignature(ctx, r, subject, s, &opts)
 	if err != nil {
 		return ocispec.Descriptor{}, err
 	}
 	if err := probeReferrers(ctx, r, subject); err != nil {
 		return ocispec.Descriptor{}, err
 	}
-	rec := &recorder{Repository: registry.NewRepository(r)}
-	ctx = withLogger(ctx, opts.Logger)
-	if _, err := notationgo.Sign(ctx, s, rec, so); err != nil {
-		return ocispec.Descriptor{}, fmt.Errorf("signing %s: %w", ref, err)
-	}
-	return rec.manifest, nil
+	return sig.push(ctx, r)
 }
 
 // probeReferrers settles whether r serves the referrers API before a
@@ -151,16 +135,67 @@ func probeReferrers(ctx context.Context, r *remote.Repository, subject ocispec.D
 	return nil
 }
 
-// recorder keeps the descriptor of the signature manifest that
-// notation.Sign pushes, which it does not return.
-type recorder struct {
-	registry.Repository
-	manifest ocispec.Descriptor
+// stagedSignature is a signature made but not yet pushed.
+type stagedSignature struct {
+	mediaType   string
+	envelope    []byte
+	subject     ocispec.Descriptor
+	annotations map[string]string
 }
 
-func (r *recorder) PushSignature(ctx context.Context, mediaType string, blob []byte,
+// stageSignature signs subject, which need not be in r yet, through
+// notation-go's own signing path, and returns the signature without
+// pushing it.
+func stageSignature(ctx context.Context, r *remote.Repository, subject ocispec.Descriptor,
+	s Signer, opts *SignOptions) (*stagedSignature, error) {
+	if s == nil {
+		return nil, errors.New("signing: no signer")
+	}
+	ref := r.Reference
+	ref.Reference = subject.Digest.String()
+	so, err := opts.notationOptions(ref.String())
+	if err != nil {
+		return nil, err
+	}
+	st := &stager{subject: subject}
+	ctx = withLogger(ctx, opts.Logger)
+	if _, err := notationgo.Sign(ctx, s, st, so); err != nil {
+		return nil, fmt.Errorf("signing %s: %w", ref, err)
+	}
+	if st.sig == nil {
+		return nil, fmt.Errorf("signing %s: notation-go made no signature", ref)
+	}
+	return st.sig, nil
+}
+
+// push stores the signature beside its subject in r.
+func (s *stagedSignature) push(ctx context.Context, r *remote.Repository) (ocispec.Descriptor, error) {
+	_, m, err := registry.NewRepository(r).PushSignature(ctx, s.mediaType, s.envelope,
+		s.subject, s.annotations)
+	if err != nil {
+		return ocispec.Descriptor{}, fmt.Errorf("pushing signature of %s: %w", s.subject.Digest, err)
+	}
+	return m, nil
+}
+
+// stager is the repository notation-go signs against when the subject is
+// not pushed yet: it resolves only the subject and keeps the signature
+// instead of pushing it.
+type stager struct {
+	registry.Repository
+	subject ocispec.Descriptor
+	sig     *stagedSignature
+}
+
+func (s *stager) Resolve(_ context.Context, ref string) (ocispec.Descriptor, error) {
+	if ref != s.subject.Digest.String() {
+		return ocispec.Descriptor{}, fmt.Errorf("staged signing resolves %s only, not %q", s.subject.Digest, ref)
+	}
+	return s.subject, nil
+}
+
+func (s *stager) PushSignature(_ context.Context, mediaType string, blob []byte,
 	subject ocispec.Descriptor, ann map[string]string) (ocispec.Descriptor, ocispec.Descriptor, error) {
-	b, m, err := r.Repository.PushSignature(ctx, mediaType, blob, subject, ann)
-	r.manifest = m
-	return b, m, err
+	s.sig = &stagedSignature{mediaType: mediaType, envelope: blob, subject: subject, annotations: ann}
+	return ocispec.Descriptor{}, ocispec.Descriptor{}, nil
 }

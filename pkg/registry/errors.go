@@ -17,6 +17,10 @@ var (
 	ErrNetwork = errors.New("registry unreachable or failing")
 	// ErrNotFound marks a manifest, tag or repository the registry does not have.
 	ErrNotFound = errors.New("not found in registry")
+	// ErrCorruptLayout marks a blob of an OCI image layout that does not
+	// match its digest or size: bad input, never a network failure, even
+	// when it surfaces as the failure of a request that streamed it.
+	ErrCorruptLayout = errors.New("corrupt OCI layout")
 	// ErrInvalidReference marks an image reference that does not parse.
 	ErrInvalidReference = errors.New("invalid image reference")
 )
@@ -27,7 +31,8 @@ var (
 // cosign calls made with [Client.RemoteOptions].
 func Classify(err error) error {
 	switch {
-	case err == nil, errors.Is(err, ErrNetwork), errors.Is(err, ErrNotFound):
+	case err == nil, errors.Is(err, ErrNetwork), errors.Is(err, ErrNotFound),
+		errors.Is(err, ErrCorruptLayout):
 		return err
 	case isNetwork(err):
 		return fmt.Errorf("%w: %w", ErrNetwork, err)

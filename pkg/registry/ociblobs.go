@@ -197,6 +197,7 @@ func (r *verifyingReader) Read(p []byte) (int, error) {
 }
 
 func (r *verifyingReader) refuse(err error) error {
+	err = fmt.Errorf("%w: %w", ErrCorruptLayout, err)
 	r.err = err
 	r.fail(err)
 	return err
