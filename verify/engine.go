@@ -32,6 +32,11 @@ type Options struct {
 	Now time.Time
 	// Logger receives debug logs; nil discards them.
 	Logger *slog.Logger
+	// Jobs is how many images [Images] verifies at once; zero or less
+	// means one at a time. With more than one, the Resolver and Backends
+	// are called concurrently: the registry client and the backends of
+	// this package are safe for that.
+	Jobs int
 }
 
 // ErrNoPolicy marks an image that no policy in the file applies to.
@@ -51,37 +56,22 @@ func (o *Options) logger() *slog.Logger {
 	return o.Logger
 }
 
-// Images verifies each reference and returns one report. A reference that
-// cannot be resolved gets StatusError; it never stops the others.
-func Images(ctx context.Context, refs []string, opts Options) *Report {
-	rep := &Report{
-		SchemaVersion: SchemaVersion,
-		Policy:        opts.Policy.Path,
-		Time:          opts.now().UTC(),
-		Passed:        len(refs) > 0,
-	}
-	for _, ref := range refs {
-		r := Image(ctx, ref, opts)
-		rep.Images = append(rep.Images, r)
-		if !r.Passed() {
-			rep.Passed = false
-		}
-	}
-	return rep
-}
-
 // Image resolves ref to a digest once, then verifies that digest.
 func Image(ctx context.Context, ref string, opts Options) *ImageResult {
 	d, _, err := opts.Resolver.Resolve(ctx, ref)
 	if err != nil {
-		return &ImageResult{
-			Reference: ref, Status: StatusError, Err: err,
-			Error: fmt.Sprintf("resolving %s: %v", ref, err),
-		}
+		return unresolved(ref, err)
 	}
 	r := Digest(ctx, d, opts)
 	r.Reference = ref
 	return r
+}
+
+func unresolved(ref string, err error) *ImageResult {
+	return &ImageResult{
+		Reference: ref, Status: StatusError, Err: err,
+		Error: fmt.Sprintf("resolving %s: %v", ref, err),
+	}
 }
 
 // Digest verifies an image already addressed by digest. The policies that
@@ -102,7 +92,7 @@ func Digest(ctx context.Context, d name.Digest, opts Options, extra ...name.Repo
 	applied := applicable(opts.Policy, d.Context(), extra)
 	if len(applied) == 0 {
 		res.Status = StatusFail
-		res.Policies = append(res.Policies, PolicyResult{Name: "(none)", Checks: []Check{{
+		res.Policies = append(res.Policies, PolicyResult{Name: NoPolicy, Checks: []Check{{
 			Requirement: "scope",
 			Reason:      fmt.Sprintf("%s: no policy in %s matches %s", ErrNoPolicy, opts.Policy.Path, scopeNames(d.Context(), extra)),
 		}}})

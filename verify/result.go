@@ -44,6 +44,10 @@ type ImageResult struct {
 // Passed reports whether the image met every applicable policy.
 func (r *ImageResult) Passed() bool { return r.Status == StatusPass }
 
+// NoPolicy is the name of the one [PolicyResult] of an image that no
+// policy applies to; its single check, "scope", fails.
+const NoPolicy = "(none)"
+
 // PolicyResult is the verdict of one policy that applies to an image.
 type PolicyResult struct {
 	Name   string  `json:"name"`

@@ -11,6 +11,7 @@ import (
 
 	nx509 "github.com/notaryproject/notation-core-go/x509"
 	"github.com/spf13/cobra"
+	"oras.land/oras-go/v2/registry/remote/auth"
 
 	vnotation "github.com/vouchsec/vouch/pkg/notation"
 	"github.com/vouchsec/vouch/pkg/registry"
@@ -168,10 +169,11 @@ func (g *globals) notationSignOptions(reg *registry.Client, n *notationFlags) (v
 
 // notationRegistry returns registry options for the notation backend that
 // share reg's transport, so that its requests are counted and served the
-// same way.
+// same way, and one token cache for the whole command.
 func (g *globals) notationRegistry(reg *registry.Client) vnotation.RegistryOptions {
 	return vnotation.RegistryOptions{
 		Transport: reg.Transport(),
+		AuthCache: auth.NewCache(),
 		UserAgent: "vouch/" + versionString(),
 	}
 }

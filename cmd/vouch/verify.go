@@ -3,6 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -13,10 +16,16 @@ import (
 	"github.com/vouchsec/vouch/verify"
 )
 
+// verifyFlags are the flags of vouch verify.
+type verifyFlags struct {
+	policyFile, output, outputFile, scope, imagesFile string
+	jobs                                              int
+}
+
 func newVerifyCmd(g *globals) *cobra.Command {
-	var policyFile, output, scope string
+	var f verifyFlags
 	cmd := &cobra.Command{
-		Use:   "verify --policy FILE IMAGE...",
+		Use:   "verify --policy FILE [flags] IMAGE...",
 		Short: "Verify images' signatures and attestations against a trust policy",
 		Long: `Resolve each IMAGE to a digest once, discover the signatures and attestations
 attached to it, verify each one cryptographically against the signers the
@@ -32,37 +41,113 @@ evidence (notation signatures and notation-signed attestations, stored as
 OCI referrers or under the referrers tag schema) are read, and each is
 checked against every signer of its kind in the policy.
 
-Output is a table (-o table, the default) or a JSON report (-o json) whose
-schema is documented in docs/verify-report.md.
+--images-file (-f) FILE adds the images listed in FILE, one a line, after
+the IMAGE arguments; blank lines and lines starting with # are skipped, and
+- reads the list from standard input. A line that is not an image reference
+is a usage error naming the file and line, before anything is fetched.
+Up to --jobs images are verified at once; images that resolve to the same
+digest in one repository (two tags of one image) are verified once. The
+report lists every image in input order.
+
+Output is a table (-o table, the default), the JSON report (-o json), a
+SARIF 2.1.0 log for code scanning (-o sarif) or JUnit XML (-o junit); the
+formats are documented in docs/verify-report.md. With --output-file FILE
+the report in the -o format is written to FILE, replaced whole or not at
+all, and the table goes to standard output; it is written whether or not
+the images pass.
 
 Exit codes: 0 every image passes; 1 the policy is not met; 2 bad usage or a
-bad input file; 3 a registry or network failure.`,
-		Args: cobra.MinimumNArgs(1),
+bad input file; 3 a registry or network failure. With several images the
+highest code wins.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, err := report.ParseFormat(output)
-			if err != nil {
-				return usageErr(err)
-			}
-			refs, err := g.openImages(cmd, args, scope)
-			if err != nil {
-				return err
-			}
-			opts, err := g.verifyOptions(cmd, policyFile)
-			if err != nil {
-				return err
-			}
-			rep := verify.Images(cmd.Context(), refs, opts)
-			if err := report.Write(cmd.OutOrStdout(), format, rep); err != nil {
-				return fmt.Errorf("writing report: %w", err)
-			}
-			return reportErr(rep)
+			return g.verify(cmd, args, f)
 		},
 	}
-	cmd.Flags().StringVar(&policyFile, "policy", "", "trust policy file (required)")
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "report format: table or json")
-	cmd.Flags().StringVar(&scope, "scope", "", scopeUsage)
+	fl := cmd.Flags()
+	fl.StringVar(&f.policyFile, "policy", "", "trust policy file (required)")
+	fl.StringVarP(&f.output, "output", "o", "table", "report format: table, json, sarif or junit")
+	fl.StringVar(&f.outputFile, "output-file", "",
+		"write the report (in the -o format) to this file, and the table to standard output")
+	fl.StringVarP(&f.imagesFile, "images-file", "f", "",
+		"file listing images to verify, one a line (# comments; - for standard input)")
+	fl.IntVar(&f.jobs, "jobs", 4, "how many images to verify at once")
+	fl.StringVar(&f.scope, "scope", "", scopeUsage)
 	_ = cmd.MarkFlagRequired("policy")
 	return cmd
+}
+
+func (g *globals) verify(cmd *cobra.Command, args []string, f verifyFlags) error {
+	format, err := report.ParseFormat(f.output)
+	if err != nil {
+		return usageErr(err)
+	}
+	if f.jobs < 1 {
+		return usageErr(fmt.Errorf("--jobs %d: want at least 1", f.jobs))
+	}
+	if err := checkOutputFile(f.outputFile); err != nil {
+		return err
+	}
+	images := args
+	if f.imagesFile != "" {
+		listed, err := readImageList(cmd.InOrStdin(), f.imagesFile)
+		if err != nil {
+			return err
+		}
+		images = append(images[:len(images):len(images)], listed...)
+	}
+	if len(images) == 0 {
+		return usageErr(errors.New("no images to verify: give IMAGE arguments or --images-file"))
+	}
+	refs, err := g.openImages(cmd, images, f.scope)
+	if err != nil {
+		return err
+	}
+	opts, err := g.verifyOptions(cmd, f.policyFile)
+	if err != nil {
+		return err
+	}
+	opts.Jobs = f.jobs
+	rep := verify.Images(cmd.Context(), refs, opts)
+	if err := writeVerifyReport(cmd.OutOrStdout(), format, f.outputFile, rep); err != nil {
+		return err
+	}
+	return reportErr(rep)
+}
+
+// checkOutputFile refuses an --output-file that cannot be written, before
+// any work is done.
+func checkOutputFile(path string) error {
+	if path == "" {
+		return nil
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return usageErr(fmt.Errorf("--output-file %s: is a directory", path))
+	}
+	fi, err := os.Stat(filepath.Dir(path))
+	if err != nil {
+		return usageErr(fmt.Errorf("--output-file %s: %w", path, err))
+	}
+	if !fi.IsDir() {
+		return usageErr(fmt.Errorf("--output-file %s: %s is not a directory", path, filepath.Dir(path)))
+	}
+	return nil
+}
+
+// writeVerifyReport writes the report to w in format f or, when file is
+// set, to file in format f and to w as a table.
+func writeVerifyReport(w io.Writer, f report.Format, file string, rep *verify.Report) error {
+	opts := report.Options{ToolVersion: versionString()}
+	if file == "" {
+		if err := report.Write(w, f, rep, opts); err != nil {
+			return fmt.Errorf("writing report: %w", err)
+		}
+		return nil
+	}
+	ferr := report.WriteFile(file, f, rep, opts)
+	if err := report.WriteTable(w, rep); err != nil {
+		return errors.Join(ferr, fmt.Errorf("writing report: %w", err))
+	}
+	return ferr
 }
 
 // verifyOptions loads the policy and sets up the registry and backends.

@@ -30,6 +30,10 @@ type RegistryOptions struct {
 	PlainHTTPHosts []string
 	// UserAgent is sent with every request when set.
 	UserAgent string
+	// AuthCache keeps the auth schemes and tokens learned from registries;
+	// give one to every call of a batch to fetch each token once. Nil
+	// means a fresh cache for each repository opened.
+	AuthCache auth.Cache
 }
 
 // repository returns an oras client for the repository of ref.
@@ -42,7 +46,7 @@ func (o *RegistryOptions) repository(repo name.Repository) (*remote.Repository, 
 	r.PlainHTTP = o.plainHTTP(host)
 	client := &auth.Client{
 		Client:     &http.Client{Transport: o.transport()},
-		Cache:      auth.NewCache(),
+		Cache:      o.authCache(),
 		Credential: o.credential,
 	}
 	if o.UserAgent != "" {
@@ -50,6 +54,13 @@ func (o *RegistryOptions) repository(repo name.Repository) (*remote.Repository, 
 	}
 	r.Client = client
 	return r, nil
+}
+
+func (o *RegistryOptions) authCache() auth.Cache {
+	if o.AuthCache != nil {
+		return o.AuthCache
+	}
+	return auth.NewCache()
 }
 
 func (o *RegistryOptions) transport() http.RoundTripper {

@@ -1,14 +1,13 @@
 // Package report renders verification reports for people and machines:
-// an aligned table for terminals and the versioned JSON document that
-// docs/verify-report.md describes.
+// an aligned table for terminals, the versioned JSON document that
+// docs/verify-report.md describes, a SARIF 2.1.0 log for code-scanning
+// services such as GitHub's, and JUnit XML for CI test views.
 package report
 
 import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
-	"text/tabwriter"
 
 	"github.com/vouchsec/vouch/verify"
 )
@@ -20,82 +19,72 @@ type Format string
 const (
 	Table Format = "table"
 	JSON  Format = "json"
+	SARIF Format = "sarif"
+	JUnit Format = "junit"
 )
 
-// ParseFormat checks a format name given on the command line.
-func ParseFormat(s string) (Format, error) {
-	switch Format(s) {
-	case Table, JSON:
-		return Format(s), nil
+// Formats returns every format, in the order help texts name them.
+func Formats() []Format { return []Format{Table, JSON, SARIF, JUnit} }
+
+// ParseFormat checks a format name given on the command line against the
+// allowed formats, every format when none are given.
+func ParseFormat(s string, allowed ...Format) (Format, error) {
+	if len(allowed) == 0 {
+		allowed = Formats()
 	}
-	// TODO(#5): sarif and junit.
-	return "", fmt.Errorf("unknown output format %q (want table or json)", s)
+	for _, f := range allowed {
+		if Format(s) == f {
+			return f, nil
+		}
+	}
+	return "", fmt.Errorf("unknown output format %q (want %s)", s, names(allowed))
+}
+
+// names renders formats as "a, b or c".
+func names(fs []Format) string {
+	s := ""
+	for i, f := range fs {
+		switch {
+		case i == 0:
+		case i == len(fs)-1:
+			s += " or "
+		default:
+			s += ", "
+		}
+		s += string(f)
+	}
+	return s
+}
+
+// Options tune how a report is rendered. The zero value is ready to use.
+type Options struct {
+	// ToolVersion is vouch's version, which SARIF logs record; empty
+	// leaves it out.
+	ToolVersion string
 }
 
 // Write renders rep in format f.
-func Write(w io.Writer, f Format, rep *verify.Report) error {
-	if f == JSON {
+func Write(w io.Writer, f Format, rep *verify.Report, opts Options) error {
+	switch f {
+	case JSON:
 		return WriteJSON(w, rep)
+	case SARIF:
+		return WriteSARIF(w, rep, opts)
+	case JUnit:
+		return WriteJUnit(w, rep)
+	case Table:
+		return WriteTable(w, rep)
 	}
-	return WriteTable(w, rep)
+	return fmt.Errorf("unknown output format %q", f)
 }
 
 // WriteJSON writes the report as indented JSON.
 func WriteJSON(w io.Writer, rep *verify.Report) error {
+	return writeIndented(w, rep)
+}
+
+func writeIndented(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(rep)
-}
-
-// WriteTable writes one block per image: its verdict, then one row per
-// check with its reason.
-func WriteTable(w io.Writer, rep *verify.Report) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	for i, img := range rep.Images {
-		if i > 0 {
-			fmt.Fprintln(tw)
-		}
-		writeImage(tw, img)
-	}
-	verdict := "PASS"
-	if !rep.Passed {
-		verdict = "FAIL"
-	}
-	fmt.Fprintf(tw, "\n%s: %d image(s) checked against %s\n", verdict, len(rep.Images), rep.Policy)
-	return tw.Flush()
-}
-
-func writeImage(w io.Writer, img *verify.ImageResult) {
-	fmt.Fprintf(w, "%s  %s\n", strings.ToUpper(string(img.Status)), img.Reference)
-	if img.Digest != "" && !strings.Contains(img.Reference, img.Digest) {
-		fmt.Fprintf(w, "  digest\t%s\n", img.Digest)
-	}
-	if img.Error != "" {
-		fmt.Fprintf(w, "  error\t%s\n", img.Error)
-		return
-	}
-	var sigs, atts int
-	for _, e := range img.Evidence {
-		if e.Kind == verify.KindSignature {
-			sigs++
-		} else {
-			atts++
-		}
-	}
-	fmt.Fprintf(w, "  evidence\t%d signature(s), %d attestation(s)\n", sigs, atts)
-	fmt.Fprintf(w, "  POLICY\tREQUIREMENT\tRESULT\tREASON\n")
-	for _, p := range img.Policies {
-		for _, c := range p.Checks {
-			res := "pass"
-			if !c.Passed {
-				res = "FAIL"
-			}
-			fmt.Fprintf(w, "  %s\t%s\t%s\t%s\n", p.Name, c.Requirement, res, c.Reason)
-		}
-	}
-	for _, e := range img.Evidence {
-		for _, n := range e.Notes {
-			fmt.Fprintf(w, "  note\t\t\t%s: %s\n", e.Source, n)
-		}
-	}
+	return enc.Encode(v)
 }
