@@ -47,7 +47,8 @@ func (d *demo) run(ctx context.Context) error {
 }
 
 func (d *demo) keysAndEvidence(ctx context.Context, app string) error {
-	d.say("2. Generate the release key and the CI key (password from VOUCH_PASSWORD)")
+	d.say("2. Generate the release key and the CI key (password from VOUCH_PASSWORD), and the\n" +
+		"   release team's Notary Project key with a development certificate")
 	if err := os.MkdirAll(d.path("examples/keys"), 0o700); err != nil {
 		return err
 	}
@@ -56,8 +57,12 @@ func (d *demo) keysAndEvidence(ctx context.Context, app string) error {
 			return err
 		}
 	}
-	d.say("3. Sign the image's digest with the release key")
-	if err := d.vouch(ctx, exitOK, "sign", "--key", d.path("examples/keys/release.key"), app); err != nil {
+	if err := d.vouch(ctx, exitOK, "key", "generate", "--type", "notation",
+		"--subject", demoNotarySubject, "--output-key-prefix", d.path("examples/keys/notary")); err != nil {
+		return err
+	}
+	d.say("3. Sign the image's digest with the release key (cosign) and the Notary certificate (notation)")
+	if err := d.sign(ctx, app); err != nil {
 		return err
 	}
 	d.say("4. Attest the SBOM and the scan report with the CI key")
@@ -123,6 +128,19 @@ func (d *demo) refusals(ctx context.Context, good v1.Hash) error {
 	return d.vouch(ctx, exitPolicy, "promote", "--policy", pol, vuln, d.ref("prod/tools:1.0.0"))
 }
 
+// demoNotarySubject is the subject of the demo's notation certificate, as
+// examples/trust-policy.yaml names it.
+const demoNotarySubject = "CN=release,O=Example,ST=WA,C=US"
+
+// sign signs ref with both release signers.
+func (d *demo) sign(ctx context.Context, ref string) error {
+	if err := d.vouch(ctx, exitOK, "sign", "--key", d.path("examples/keys/release.key"), ref); err != nil {
+		return err
+	}
+	return d.vouch(ctx, exitOK, "sign", "--backend", "notation",
+		"--key", d.path("examples/keys/notary.key"), "--cert", d.path("examples/keys/notary.crt"), ref)
+}
+
 // tamper pushes a changed copy of the good index and copies the good
 // image's signature manifest to the copy's signature tag, as an attacker
 // who can write to the registry would.
@@ -184,7 +202,7 @@ func (d *demo) vulnerable(ctx context.Context, good v1.Hash) (string, error) {
 		return "", err
 	}
 	ref := d.ref("staging/tools@" + child.String())
-	if err := d.vouch(ctx, exitOK, "sign", "--key", d.path("examples/keys/release.key"), ref); err != nil {
+	if err := d.sign(ctx, ref); err != nil {
 		return "", err
 	}
 	if err := d.vouch(ctx, exitOK, "attest", "--key", d.path("examples/keys/ci.key"),
