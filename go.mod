@@ -4,7 +4,9 @@ go 1.26.8
 
 require (
 	github.com/CycloneDX/cyclonedx-go v0.12.0
+	github.com/Masterminds/semver/v3 v3.5.0
 	github.com/distribution/distribution/v3 v3.1.2
+	github.com/github/go-spdx/v2 v2.8.0
 	github.com/go-ldap/ldap/v3 v3.4.10
 	github.com/google/go-cmp v0.7.0
 	github.com/google/go-containerregistry v0.20.7

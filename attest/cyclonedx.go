@@ -39,8 +39,9 @@ func parseCycloneDX(members map[string]json.RawMessage, data []byte) (*SBOM, err
 	}
 	s := &SBOM{Format: FormatCycloneDX, Version: version}
 	if bom.Components != nil {
-		s.Packages = countComponents(*bom.Components)
+		s.Inventory = inventory(*bom.Components, nil)
 	}
+	s.Packages = len(s.Inventory)
 	if bom.Metadata != nil {
 		s.Created, err = parseTime("metadata.timestamp", bom.Metadata.Timestamp)
 		if err != nil {
@@ -87,13 +88,42 @@ func newerCDX(version string) bool {
 	return err == nil && n > latest && strconv.Itoa(n) == minor
 }
 
-// countComponents counts components and their nested components.
-func countComponents(cs []cdx.Component) int {
-	n := len(cs)
+// inventory appends components and their nested components to out.
+func inventory(cs []cdx.Component, out []Package) []Package {
 	for _, c := range cs {
+		out = append(out, Package{Name: c.Name, Version: c.Version,
+			License: cdxLicense(c.Licenses)})
 		if c.Components != nil {
-			n += countComponents(*c.Components)
+			out = inventory(*c.Components, out)
 		}
 	}
-	return n
+	return out
+}
+
+// cdxLicense renders a component's licenses as one expression: an
+// expression as given, or the licenses (SPDX ids, else names) joined with
+// AND, since a component under several licenses is under all of them.
+func cdxLicense(ls *cdx.Licenses) string {
+	if ls == nil {
+		return ""
+	}
+	var parts []string
+	for _, l := range *ls {
+		part := strings.TrimSpace(l.Expression)
+		if l.License != nil {
+			part = strings.TrimSpace(first(l.License.ID, l.License.Name))
+		}
+		if part != "" {
+			parts = append(parts, part)
+		}
+	}
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	for i, p := range parts {
+		if strings.ContainsAny(p, " \t") {
+			parts[i] = "(" + p + ")"
+		}
+	}
+	return strings.Join(parts, " AND ")
 }

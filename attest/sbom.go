@@ -41,13 +41,31 @@ type SBOM struct {
 	Version string
 	// Packages counts SPDX packages, or CycloneDX components including
 	// nested ones (the metadata component, which describes the subject,
-	// is not counted).
+	// is not counted). It is len(Inventory).
 	Packages int
+	// Inventory lists those packages or components in document order, a
+	// component's nested components after it.
+	Inventory []Package
 	// Created is SPDX creationInfo.created or CycloneDX
 	// metadata.timestamp; zero when the document has none.
 	Created time.Time
 	// Document is the document as given, in compact JSON.
 	Document json.RawMessage
+}
+
+// Package is one package an SBOM lists, as the document gives it.
+type Package struct {
+	Name string
+	// Version is empty when the document gives none.
+	Version string
+	// License is the package's license as an SPDX license expression
+	// when the document uses one. For SPDX it is licenseConcluded, or
+	// licenseDeclared when the concluded license is absent or NOASSERTION;
+	// it may be NONE. For CycloneDX it is the component's license
+	// expression, or its licenses joined with AND, each an SPDX id or a
+	// license name as written (which need not be an SPDX id). Empty when
+	// the document states no license.
+	License string
 }
 
 // PredicateType returns the in-toto predicate type for the SBOM's format.

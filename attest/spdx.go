@@ -41,8 +41,29 @@ func parseSPDX(members map[string]json.RawMessage, data []byte) (*SBOM, error) {
 	if err != nil {
 		return nil, jsonError(spdxKind, err)
 	}
-	s.Packages = len(doc.Packages)
+	for _, p := range doc.Packages {
+		if p == nil {
+			continue
+		}
+		s.Inventory = append(s.Inventory, Package{
+			Name:    p.PackageName,
+			Version: p.PackageVersion,
+			License: spdxLicense(p.PackageLicenseConcluded, p.PackageLicenseDeclared),
+		})
+	}
+	s.Packages = len(s.Inventory)
 	return s, nil
+}
+
+// spdxLicense picks a package's license: the concluded one, else the
+// declared one; NOASSERTION and absence state none.
+func spdxLicense(concluded, declared string) string {
+	for _, l := range []string{concluded, declared} {
+		if l = strings.TrimSpace(l); l != "" && l != "NOASSERTION" {
+			return l
+		}
+	}
+	return ""
 }
 
 // checkSPDXHeader checks the document-level fields every SPDX 2 document

@@ -8,7 +8,6 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/vouchsec/vouch/attest"
 	"github.com/vouchsec/vouch/pkg/policy"
 )
 
@@ -31,6 +30,9 @@ func (e *evaluator) policy(ip *policy.ImagePolicy) PolicyResult {
 		}
 		if len(sr.AllOf) > 0 {
 			pr.Checks = append(pr.Checks, e.allOf(sr))
+		}
+		if sr.Threshold != nil {
+			pr.Checks = append(pr.Checks, e.threshold(sr.Threshold))
 		}
 	}
 	for i, ar := range ip.Attestations {
@@ -91,6 +93,34 @@ func (e *evaluator) allOf(sr *policy.SignatureRule) Check {
 	return c
 }
 
+// threshold checks that enough distinct signers of a threshold signed the
+// image, whichever backends their signatures came from.
+func (e *evaluator) threshold(th *policy.Threshold) Check {
+	c := Check{Requirement: "signatures.threshold", Position: th.Pos.String()}
+	c.SatisfiedBy = e.signedBy(th.Of)
+	of := strings.Join(th.Of, ", ")
+	if len(c.SatisfiedBy) >= th.Count {
+		c.Passed = true
+		c.Reason = fmt.Sprintf("signed by %d of [%s], threshold %d: %s", len(c.SatisfiedBy), of,
+			th.Count, strings.Join(c.SatisfiedBy, ", "))
+		return c
+	}
+	var missing []string
+	for _, n := range th.Of {
+		if !slices.Contains(c.SatisfiedBy, n) {
+			missing = append(missing, n)
+		}
+	}
+	signed := "none of them signed"
+	if len(c.SatisfiedBy) > 0 {
+		signed = fmt.Sprintf("only %d signed (%s)", len(c.SatisfiedBy),
+			strings.Join(c.SatisfiedBy, ", "))
+	}
+	c.Reason = fmt.Sprintf("threshold %d of [%s]: %s%s", th.Count, of, signed,
+		e.signatureFailures(missing))
+	return c
+}
+
 // signatureFailures explains why signatures did not verify with the
 // given signers.
 func (e *evaluator) signatureFailures(names []string) string {
@@ -137,13 +167,17 @@ func (e *evaluator) attestation(i int, ar *policy.AttestationRule) Check {
 			return c
 		}
 	}
-	if ar.Rules != nil {
-		ok, reason, waived := e.vulnRules(best, ar.Rules)
-		c.Waived = waived
-		if !ok {
-			c.Reason = reason
-			return c
-		}
+	var v verdict
+	switch {
+	case ar.Rules != nil:
+		v = e.vulnRules(best, ar.Rules)
+	case ar.SBOM != nil:
+		v = e.sbomRules(best, ar)
+	}
+	c.Waived = v.waived
+	if len(v.failures) > 0 {
+		c.Reason = strings.Join(v.failures, "; ")
+		return c
 	}
 	c.Passed = true
 	c.Reason = fmt.Sprintf("%s attestation signed by %s", best.statement.PredicateType,
@@ -151,10 +185,25 @@ func (e *evaluator) attestation(i int, ar *policy.AttestationRule) Check {
 	if !created.IsZero() {
 		c.Reason += ", created " + created.UTC().Format(time.RFC3339)
 	}
-	if len(c.Waived) > 0 {
-		c.Reason += fmt.Sprintf(", %d finding(s) waived", len(c.Waived))
+	for _, n := range v.notes {
+		c.Reason += ", " + n
 	}
 	return c
+}
+
+// verdict is what an attestation's content rules found.
+type verdict struct {
+	// failures say, each naming its rule, what broke a rule.
+	failures []string
+	// waived lists the findings that would have counted against a rule
+	// but that an active waiver excuses.
+	waived []string
+	// notes qualify a pass, such as how many findings were waived.
+	notes []string
+}
+
+func failed(format string, args ...any) verdict {
+	return verdict{failures: []string{fmt.Sprintf(format, args...)}}
 }
 
 // allowed lists the signers an attestation rule accepts: its signedBy, or
@@ -207,7 +256,12 @@ func (e *evaluator) candidates(ar *policy.AttestationRule) ([]*checkedEvidence, 
 	case len(found) == 0:
 		return nil, fmt.Sprintf("no %s attestation: the image has no attestations", ar.Type)
 	}
-	return nil, fmt.Sprintf("no %s attestation (found predicate types: %s)", ar.Type,
+	what := ar.Type + " attestation"
+	if ar.Type == policy.TypeSBOM && ar.SBOM != nil && ar.SBOM.Format != "" &&
+		ar.SBOM.Format != policy.FormatEither {
+		what += " in format " + ar.SBOM.Format
+	}
+	return nil, fmt.Sprintf("no %s (found predicate types: %s)", what,
 		strings.Join(uniq(found), ", "))
 }
 
@@ -238,18 +292,21 @@ func newest(cands []*checkedEvidence) (*checkedEvidence, time.Time) {
 	return best, bestT
 }
 
-// createdAt is the time the statement's content claims, falling back to a
-// signing time proven by a log or timestamp.
+// createdAt is the time the statement's content claims (a vulnerability
+// report's scan time, an SBOM's creation time), falling back to a signing
+// time proven by a log or timestamp: the earliest one, since each proves
+// that the content existed by then.
 func createdAt(ce *checkedEvidence) time.Time {
 	if t, err := ce.statement.CreatedAt(); err == nil && !t.IsZero() {
 		return t
 	}
+	var earliest time.Time
 	for _, v := range ce.verified {
-		if !v.SignedAt.IsZero() {
-			return v.SignedAt
+		if !v.SignedAt.IsZero() && (earliest.IsZero() || v.SignedAt.Before(earliest)) {
+			earliest = v.SignedAt
 		}
 	}
-	return time.Time{}
+	return earliest
 }
 
 func (e *evaluator) age(created time.Time, maxAge time.Duration) string {
@@ -265,88 +322,4 @@ func (e *evaluator) age(created time.Time, maxAge time.Duration) string {
 			age.Round(time.Minute), created.UTC().Format(time.RFC3339), maxAge)
 	}
 	return ""
-}
-
-// vulnRules checks the findings of a vulnerability attestation.
-func (e *evaluator) vulnRules(ce *checkedEvidence, r *policy.VulnRules) (bool, string, []string) {
-	scan, err := attest.ParseVulnPredicate(ce.statement.Predicate)
-	if err != nil {
-		return false, fmt.Sprintf("reading the vulnerability predicate: %v", err), nil
-	}
-	if !r.HasMaxSeverity {
-		return true, "", nil
-	}
-	if scan.Format == "" {
-		// The findings are unknown, not absent: refuse.
-		return false, "maxSeverity: the vulnerability predicate holds no Trivy, Grype or SARIF " +
-			"report (scanner.result), so its findings cannot be checked", nil
-	}
-	var over, waived []string
-	for _, f := range scan.Findings {
-		sev := findingSeverity(f)
-		if sev <= r.MaxSeverity {
-			continue
-		}
-		desc := describeFinding(f, sev)
-		w, ok := waiverFor(r.Waivers, f.ID, e.now)
-		switch {
-		case ok && w.Active(e.now):
-			waived = append(waived, fmt.Sprintf("%s until %s: %s", desc, w.Until.Format(time.DateOnly), w.Reason))
-		case ok:
-			over = append(over, fmt.Sprintf("%s (waiver expired %s)", desc, w.Until.Format(time.DateOnly)))
-		default:
-			over = append(over, desc)
-		}
-	}
-	if len(over) == 0 {
-		return true, "", uniq(waived)
-	}
-	over = uniq(over)
-	shown := over
-	if len(shown) > 5 {
-		shown = append(shown[:5:5], fmt.Sprintf("and %d more", len(over)-5))
-	}
-	return false, fmt.Sprintf("maxSeverity %s: %d finding(s) above it: %s",
-		r.MaxSeverity, len(over), strings.Join(shown, "; ")), uniq(waived)
-}
-
-// findingSeverity maps a finding onto the policy's scale; a finding of
-// unknown severity counts as critical, so that doubt refuses.
-func findingSeverity(f attest.Finding) policy.Severity {
-	s, err := policy.ParseSeverity(f.Severity.String())
-	if err != nil {
-		return policy.SeverityCritical
-	}
-	return s
-}
-
-func describeFinding(f attest.Finding, sev policy.Severity) string {
-	s := fmt.Sprintf("%s (%s", f.ID, sev)
-	if f.Package != "" {
-		s += ", " + f.Package
-		if f.InstalledVersion != "" {
-			s += " " + f.InstalledVersion
-		}
-	}
-	if f.FixedVersion != "" {
-		s += ", fixed in " + f.FixedVersion
-	}
-	return s + ")"
-}
-
-// waiverFor finds the waiver for a finding id, preferring one still in
-// force at now over an expired one.
-func waiverFor(ws []policy.Waiver, id string, now time.Time) (policy.Waiver, bool) {
-	var found policy.Waiver
-	ok := false
-	for _, w := range ws {
-		if !strings.EqualFold(w.ID, id) {
-			continue
-		}
-		if w.Active(now) {
-			return w, true
-		}
-		found, ok = w, true
-	}
-	return found, ok
 }

@@ -73,9 +73,9 @@ var errorCases = []struct {
 		"  attestations:\n  - type: vuln\n    signedBy: [ci]\n    rules:\n" +
 		"      waivers: [{id: X, until: 2027-01-01, reason: r}]\n", 12, 7,
 		`waivers have no effect without maxSeverity`},
-	{"rules on an sbom", head + "policies:\n- name: p\n  scope: [a/b]\n" +
+	{"vuln rule on an sbom", head + "policies:\n- name: p\n  scope: [a/b]\n" +
 		"  attestations:\n  - type: sbom\n    signedBy: [ci]\n    rules: {maxSeverity: low}\n",
-		11, 5, `rules are only allowed on vuln attestations, not sbom`},
+		11, 13, `unknown field "maxSeverity" in sbom rules; expected one of format, minPackages`},
 	{"unknown attestation type", head + "policies:\n- name: p\n  scope: [a/b]\n" +
 		"  attestations:\n  - {type: slsa, signedBy: [ci]}\n", 9, 12,
 		`unknown attestation type "slsa"`},

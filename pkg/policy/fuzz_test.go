@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -28,6 +29,20 @@ func FuzzParse(f *testing.F) {
 	}
 	for _, tc := range notationErrorCases {
 		f.Add([]byte(tc.src()))
+	}
+	for _, tc := range ruleErrorCases {
+		f.Add([]byte(tc.src))
+	}
+	for _, rules := range []string{
+		vulnPolicyH("maxCount: {critical: 0, high: 3}\n      fixedOnly: true"),
+		vulnPolicyH("waivers: [{id: X, package: p, until: 2027-01-01, reason: r}]"),
+		sbomPolicy("sbom", "{format: cyclonedx, minPackages: 2}"),
+		sbomPolicy("spdx", "deniedPackages: [{name: x, versions: '>=1.0.0 <1.2.0 || 2.0.0'}]"),
+		sbomPolicy("sbom", "deniedLicenses: [GPL-3.0-or-later, 'SSPL-1.0 OR BUSL-1.1', "+
+			"'GPL-2.0-only WITH Classpath-exception-2.0', LicenseRef-x]"),
+		sigPolicy("threshold: {count: 2, of: [ci, release]}\n    anyOf: [ci]"),
+	} {
+		f.Add([]byte(head + rules))
 	}
 	file := filepath.Join("testdata", "fuzz.yaml")
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -72,17 +87,83 @@ func checkLoaded(t *testing.T, p *Policy) {
 		var refs []string
 		if ip.Signatures != nil {
 			refs = append(append(refs, ip.Signatures.AnyOf...), ip.Signatures.AllOf...)
+			refs = append(refs, checkLoadedThreshold(t, ip.Signatures.Threshold)...)
 		}
 		for _, a := range ip.Attestations {
 			if len(a.PredicateTypes()) == 0 || len(a.SignedBy) == 0 || a.MaxAge < 0 {
 				t.Fatalf("attestation rule breaks invariants: %+v", a)
 			}
+			checkLoadedVulnRules(t, a)
+			checkLoadedSBOMRules(t, a)
 			refs = append(refs, a.SignedBy...)
 		}
 		for _, r := range refs {
 			if p.Signers[r] == nil {
 				t.Fatalf("policy %q refers to unknown signer %q", ip.Name, r)
 			}
+		}
+	}
+}
+
+// checkLoadedThreshold checks a loaded threshold and returns the signers
+// it names.
+func checkLoadedThreshold(t *testing.T, th *Threshold) []string {
+	if th == nil {
+		return nil
+	}
+	if th.Count < 1 || th.Count > len(th.Of) {
+		t.Fatalf("threshold count %d of %d signers", th.Count, len(th.Of))
+	}
+	for i, n := range th.Of {
+		if slices.Contains(th.Of[:i], n) {
+			t.Fatalf("threshold names %q twice", n)
+		}
+	}
+	return th.Of
+}
+
+func checkLoadedVulnRules(t *testing.T, a *AttestationRule) {
+	r := a.Rules
+	if r == nil {
+		return
+	}
+	if a.Type != TypeVuln {
+		t.Fatalf("vuln rules on a %s attestation", a.Type)
+	}
+	if !r.HasMaxSeverity && len(r.MaxCount) == 0 && (r.FixedOnly || len(r.Waivers) > 0) {
+		t.Fatalf("vuln rules without a limit: %+v", r)
+	}
+	for sev, c := range r.MaxCount {
+		if c < 0 || sev < SeverityNone || sev > SeverityCritical {
+			t.Fatalf("maxCount %v: %d", sev, c)
+		}
+	}
+	for _, w := range r.Waivers {
+		if w.ID == "" || strings.TrimSpace(w.Reason) == "" || w.Until.IsZero() {
+			t.Fatalf("waiver breaks invariants: %+v", w)
+		}
+	}
+}
+
+func checkLoadedSBOMRules(t *testing.T, a *AttestationRule) {
+	r := a.SBOM
+	if r == nil {
+		return
+	}
+	if a.Type == TypeVuln {
+		t.Fatalf("sbom rules on a vuln attestation")
+	}
+	if r.MinPackages < 0 {
+		t.Fatalf("minPackages %d", r.MinPackages)
+	}
+	for _, p := range r.DeniedPackages {
+		if p.Name == "" || (p.Versions != "") != (p.versions != nil) {
+			t.Fatalf("denied package breaks invariants: %+v", p)
+		}
+	}
+	for _, l := range r.DeniedLicenses {
+		if msg, err := deniedLicenseProblem(l.Expression); msg != "" {
+			t.Fatalf("denied license %q loaded: %s: %v", l.Expression, msg, err)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -123,6 +124,14 @@ func describe(n *yaml.Node) string {
 		return "empty"
 	}
 	return describeKind(n.Kind)
+}
+
+// describeValue is describe, except that a scalar is shown quoted.
+func describeValue(n *yaml.Node) string {
+	if n.Kind == yaml.ScalarNode && !isNull(n) {
+		return strconv.Quote(n.Value)
+	}
+	return describe(n)
 }
 
 func describeKind(k yaml.Kind) string {

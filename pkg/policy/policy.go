@@ -160,14 +160,27 @@ func (p *Policy) Match(repo string) []*ImagePolicy {
 	return out
 }
 
-// SignatureRule says which signers must have signed the image. When both
-// lists are given, both conditions must hold.
+// SignatureRule says which signers must have signed the image. When more
+// than one condition is given, every one of them must hold.
 type SignatureRule struct {
 	// AnyOf holds when at least one of these signers signed the image.
 	AnyOf []string
 	// AllOf holds when every one of these signers signed the image.
 	AllOf []string
-	Pos   Position
+	// Threshold, when set, holds when enough of its signers signed the
+	// image.
+	Threshold *Threshold
+	Pos       Position
+}
+
+// Threshold requires signatures by at least Count distinct signers among
+// Of, whatever their kind: cosign and notation signers count alike.
+type Threshold struct {
+	// Count is between 1 and len(Of).
+	Count int
+	// Of names distinct signers.
+	Of  []string
+	Pos Position
 }
 
 // AttestationRule requires an attestation of one type.
@@ -182,13 +195,24 @@ type AttestationRule struct {
 	// Rules constrain a vuln attestation's findings; nil for other types
 	// and for vuln attestations without rules.
 	Rules *VulnRules
-	Pos   Position
+	// SBOM constrains the content of an SBOM attestation (type sbom, spdx
+	// or cyclonedx); nil for other types and for SBOMs without rules.
+	SBOM *SBOMRules
+	Pos  Position
 }
 
 // PredicateTypes returns the in-toto predicate types that satisfy the
-// rule's type.
+// rule's type, narrowed by the SBOM rules' format when there is one: type
+// sbom with format spdx accepts what type spdx accepts.
 func (a *AttestationRule) PredicateTypes() []string {
-	switch a.Type {
+	typ := a.Type
+	if a.Type == TypeSBOM && a.SBOM != nil {
+		switch a.SBOM.Format {
+		case FormatSPDX, FormatCycloneDX:
+			typ = a.SBOM.Format
+		}
+	}
+	switch typ {
 	case TypeSBOM:
 		return []string{PredicateSPDX, PredicateCycloneDX}
 	case TypeSPDX:
@@ -201,20 +225,30 @@ func (a *AttestationRule) PredicateTypes() []string {
 	return nil
 }
 
-// VulnRules constrain the findings of a vulnerability scan.
+// VulnRules constrain the findings of a vulnerability scan. Findings an
+// active waiver covers count toward neither MaxSeverity nor MaxCount.
 type VulnRules struct {
 	// MaxSeverity is the highest severity allowed among findings that no
 	// active waiver covers. It applies only when HasMaxSeverity is set.
 	MaxSeverity    Severity
 	HasMaxSeverity bool
-	Waivers        []Waiver
+	// MaxCount is the most findings of a severity allowed, by severity;
+	// severities it does not name have no limit.
+	MaxCount map[Severity]int
+	// FixedOnly limits MaxSeverity and MaxCount to findings the scanner
+	// knows a fixed version for.
+	FixedOnly bool
+	Waivers   []Waiver
 }
 
 // Waiver excuses one vulnerability until a time.
 type Waiver struct {
 	// ID is the vulnerability's identifier, such as a CVE or GHSA id.
-	ID     string
-	Reason string
+	ID string
+	// Package, when set, limits the waiver to findings in the package of
+	// that name; empty means every package.
+	Package string
+	Reason  string
 	// Until is the last instant the waiver holds. A date in the file means
 	// the last nanosecond of that day, UTC.
 	Until time.Time
@@ -226,11 +260,18 @@ func (w Waiver) Active(at time.Time) bool {
 	return !at.After(w.Until)
 }
 
-// Waiver returns the active waiver for the vulnerability id at the given
-// time, or nil. IDs compare without regard to letter case.
-func (r *VulnRules) Waiver(id string, at time.Time) *Waiver {
+// Covers reports whether the waiver is about the finding id in package
+// pkg, whether or not it is still active. IDs compare without regard to
+// letter case, package names exactly.
+func (w Waiver) Covers(id, pkg string) bool {
+	return strings.EqualFold(w.ID, id) && (w.Package == "" || w.Package == pkg)
+}
+
+// Waiver returns the active waiver for the vulnerability id in package
+// pkg at the given time, or nil.
+func (r *VulnRules) Waiver(id, pkg string, at time.Time) *Waiver {
 	for i := range r.Waivers {
-		if strings.EqualFold(r.Waivers[i].ID, id) && r.Waivers[i].Active(at) {
+		if r.Waivers[i].Covers(id, pkg) && r.Waivers[i].Active(at) {
 			return &r.Waivers[i]
 		}
 	}

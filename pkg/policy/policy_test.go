@@ -242,6 +242,7 @@ policies:
       waivers:
       - {id: CVE-1, until: 2027-01-31, reason: r}
       - {id: CVE-2, until: "2027-01-31T10:00:00-05:00", reason: r}
+      - {id: CVE-4, package: libssl1.1, until: 2027-01-31, reason: r}
 `
 	p, err := Parse(filepath.Join("testdata", "waiver.yaml"), []byte(src))
 	if err != nil {
@@ -249,24 +250,28 @@ policies:
 	}
 	rules := p.Policies[0].Attestations[0].Rules
 	for _, tc := range []struct {
-		id   string
-		at   string
-		want bool
+		id, pkg string
+		at      string
+		want    bool
 	}{
-		{"CVE-1", "2027-01-31T23:59:59.999999999Z", true},
-		{"cve-1", "2027-01-31T12:00:00Z", true},
-		{"CVE-1", "2027-02-01T00:00:00Z", false},
-		{"CVE-1", "2027-01-31T23:30:00-01:00", false},
-		{"CVE-2", "2027-01-31T15:00:00Z", true},
-		{"CVE-2", "2027-01-31T15:00:00.000000001Z", false},
-		{"CVE-3", "2020-01-01T00:00:00Z", false},
+		{"CVE-1", "bash", "2027-01-31T23:59:59.999999999Z", true},
+		{"cve-1", "", "2027-01-31T12:00:00Z", true},
+		{"CVE-1", "bash", "2027-02-01T00:00:00Z", false},
+		{"CVE-1", "bash", "2027-01-31T23:30:00-01:00", false},
+		{"CVE-2", "bash", "2027-01-31T15:00:00Z", true},
+		{"CVE-2", "bash", "2027-01-31T15:00:00.000000001Z", false},
+		{"CVE-3", "bash", "2020-01-01T00:00:00Z", false},
+		{"CVE-4", "libssl1.1", "2027-01-31T12:00:00Z", true},
+		{"CVE-4", "libcrypto1.1", "2027-01-31T12:00:00Z", false},
+		{"CVE-4", "LIBSSL1.1", "2027-01-31T12:00:00Z", false},
+		{"CVE-4", "", "2027-01-31T12:00:00Z", false},
 	} {
 		at, err := time.Parse(time.RFC3339Nano, tc.at)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := rules.Waiver(tc.id, at) != nil; got != tc.want {
-			t.Errorf("Waiver(%s, %s) active = %v, want %v", tc.id, tc.at, got, tc.want)
+		if got := rules.Waiver(tc.id, tc.pkg, at) != nil; got != tc.want {
+			t.Errorf("Waiver(%s, %q, %s) active = %v, want %v", tc.id, tc.pkg, tc.at, got, tc.want)
 		}
 	}
 	if rules.MaxSeverity != SeverityNone || !rules.HasMaxSeverity {

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -100,7 +101,7 @@ func (d *decoder) scope(n *yaml.Node, ip *ImagePolicy) {
 
 // signatureRule decodes a policy's signatures requirement.
 func (d *decoder) signatureRule(n *yaml.Node, known map[string]bool) *SignatureRule {
-	f, ok := d.mapping(n, "signatures", "anyOf", "allOf")
+	f, ok := d.mapping(n, "signatures", "anyOf", "allOf", "threshold")
 	if !ok {
 		return nil
 	}
@@ -115,10 +116,47 @@ func (d *decoder) signatureRule(n *yaml.Node, known map[string]bool) *SignatureR
 		d.checkSigners(names, nodes, "allOf", known)
 		r.AllOf = names
 	}
+	if v := f.value("threshold"); v != nil {
+		r.Threshold = d.threshold(v, known)
+	}
 	if len(f.vals) == 0 {
-		d.errorf(n, "signatures names no signer; give anyOf or allOf")
+		d.errorf(n, "signatures names no signer; give anyOf, allOf or threshold")
 	}
 	return r
+}
+
+// threshold decodes signatures.threshold: count distinct signers of a
+// list.
+func (d *decoder) threshold(n *yaml.Node, known map[string]bool) *Threshold {
+	f, ok := d.mapping(n, "threshold", "count", "of")
+	if !ok {
+		return nil
+	}
+	t := &Threshold{Pos: d.pos(n)}
+	countOK, ofOK := false, false
+	if v := d.required(f, "count"); v != nil {
+		t.Count, countOK = d.count(v, "threshold count")
+	}
+	if v := d.required(f, "of"); v != nil {
+		var names []string
+		var nodes []*yaml.Node
+		names, nodes, ofOK = d.strList(v, "threshold of")
+		d.checkSigners(names, nodes, "threshold of", known)
+		for i, name := range names {
+			if slices.Contains(t.Of, name) {
+				d.errorf(nodes[i], "signer %q is named twice in threshold of", name)
+				ofOK = false
+				continue
+			}
+			t.Of = append(t.Of, name)
+		}
+	}
+	// With a broken of, the number of signers is not known.
+	if countOK && ofOK && (t.Count < 1 || t.Count > len(t.Of)) {
+		d.errorf(f.value("count"), "threshold count %d must be between 1 and %d, "+
+			"the number of signers in of", t.Count, len(t.Of))
+	}
+	return t
 }
 
 // attestations decodes a policy's attestation requirements.
@@ -157,11 +195,10 @@ func (d *decoder) attestation(n *yaml.Node, known map[string]bool) *AttestationR
 		switch a.Type {
 		case TypeVuln:
 			a.Rules = d.vulnRules(v)
-		case "":
-			// The type is already reported as invalid.
-		default:
-			d.errorf(f.keys["rules"], "rules are only allowed on vuln attestations, not %s", a.Type)
+		case TypeSBOM, TypeSPDX, TypeCycloneDX:
+			a.SBOM = d.sbomRules(v, a.Type)
 		}
+		// An empty type is already reported as invalid.
 	}
 	return a
 }
