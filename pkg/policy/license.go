@@ -30,9 +30,16 @@ const (
 // license satisfies, since an entry such as "MIT AND Apache-2.0" would
 // deny no license at all.
 func deniedLicenseProblem(expr string) (string, error) {
+	if err := checkComplexity(expr); err != nil {
+		return err.Error(), nil
+	}
 	leaves, err := spdxexp.ExtractLicenses(expr)
 	if err != nil {
 		return "is not an SPDX license expression", err
+	}
+	if len(leaves) > maxLicenses {
+		return fmt.Sprintf("names %d licenses, more than the %d vouch judges", len(leaves),
+			maxLicenses), nil
 	}
 	for _, l := range leaves {
 		if ok, err := spdxexp.Satisfies(expr, []string{l}); err == nil && ok {

@@ -2,9 +2,11 @@ package policy
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/github/go-spdx/v2/spdxexp/spdxlicenses"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
@@ -162,11 +164,18 @@ func TestLicenseDenied(t *testing.T) {
 // expression is an error, never a pass.
 func TestLicenseDeniedUnreadable(t *testing.T) {
 	r := &SBOMRules{DeniedLicenses: []DeniedLicense{{Expression: "GPL-3.0-only"}}}
-	for _, expr := range []string{"GPLv3+", "MIT AND", "MIT AND NOASSERTION", "GPL-2.0 with X"} {
+	tooMany := "MIT" + strings.Repeat(" OR MIT", maxLicenseORs+1)
+	for _, expr := range []string{"GPLv3+", "MIT AND", "MIT AND NOASSERTION", "GPL-2.0 with X",
+		tooMany, strings.Repeat("MIT AND ", maxLicenseExpr/8) + "MIT", manyLicenses()} {
 		if denied, err := r.LicenseDenied(expr); err == nil {
 			t.Errorf("LicenseDenied(%q) = %v, nil; want an error", expr, denied)
 		}
 	}
+}
+
+// manyLicenses joins more distinct licenses with AND than vouch judges.
+func manyLicenses() string {
+	return strings.Join(spdxlicenses.GetLicenses()[:maxLicenses+1], " AND ")
 }
 
 // TestDeniedPackageMatches checks name and version range matching.
@@ -291,6 +300,11 @@ var ruleErrorCases = []struct {
 		`is not an SPDX license expression`},
 	{"denied license twice", head + sbomPolicy("sbom", "deniedLicenses: [MIT, mit]"),
 		12, 29, `license "mit" is denied twice (first at testdata/bad.yaml:12:24)`},
+	{"denied license too large", head + sbomPolicy("sbom", "deniedLicenses: ['MIT"+
+		strings.Repeat(" OR MIT", maxLicenseORs+1)+"']"), 12, 24,
+		`has 11 ORs, more than the 10 vouch judges`},
+	{"denied license of too many licenses", head + sbomPolicy("sbom", "deniedLicenses: ['"+
+		manyLicenses()+"']"), 12, 24, `names 65 licenses, more than the 64 vouch judges`},
 	{"denied licenses not a list", head + sbomPolicy("sbom", "deniedLicenses: MIT"),
 		12, 23, `deniedLicenses must be a list, not a string`},
 	{"sbom rules empty", head + sbomPolicy("sbom", "{}"), 12, 7,
