@@ -114,7 +114,7 @@ file; 3 a registry or network failure.`,
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format on stderr: text or json")
 	root.AddCommand(
 		newKeyCmd(g), newSignCmd(g), newAttestCmd(g), newVerifyCmd(g), newPolicyCmd(g),
-		newPromoteCmd(g), newRegistryCmd(g), newDemoCmd(g), newVersionCmd(g),
+		newPromoteCmd(g), newRegistryCmd(g), newDemoCmd(g), newVersionCmd(g), newBundleCmd(g),
 	)
 	return root
 }
