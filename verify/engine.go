@@ -22,20 +22,29 @@ type Resolver interface {
 }
 
 // Options configure a verification. Policy, Resolver and at least one
-// Backend are required.
+// Backend are required, and ImageReader when a policy has image or Rego
+// rules.
 type Options struct {
 	Policy   *policy.Policy
 	Resolver Resolver
 	Backends []Backend
+	// ImageReader reads the image's manifest and config blob, by digest,
+	// for image and Rego rules. It is used only when a policy that
+	// applies has such rules, and then once per image digest; without one
+	// such an image is an error.
+	ImageReader ImageReader
+	// RegoTimeout bounds each evaluation of a Rego rule; zero means
+	// [DefaultRegoTimeout].
+	RegoTimeout time.Duration
 	// Now is the moment rules are evaluated at (maxAge, waivers); zero
 	// means the current time.
 	Now time.Time
 	// Logger receives debug logs; nil discards them.
 	Logger *slog.Logger
 	// Jobs is how many images [Images] verifies at once; zero or less
-	// means one at a time. With more than one, the Resolver and Backends
-	// are called concurrently: the registry client and the backends of
-	// this package are safe for that.
+	// means one at a time. With more than one, the Resolver, Backends and
+	// ImageReader are called concurrently: the registry client and the
+	// backends of this package are safe for that.
 	Jobs int
 }
 
@@ -103,10 +112,16 @@ func Digest(ctx context.Context, d name.Digest, opts Options, extra ...name.Repo
 		return res.fail(err)
 	}
 	res.Evidence = evidenceResults(checked)
+	ev := evaluator{digest: h, repo: d.Context().Name(), now: opts.now(), evidence: checked,
+		regoTimeout: opts.regoTimeout()}
+	if needsImage(applied) {
+		if err := ev.loadImage(ctx, d, opts.ImageReader); err != nil {
+			return res.fail(err)
+		}
+	}
 	res.Status = StatusPass
-	ev := evaluator{digest: h, now: opts.now(), evidence: checked}
 	for _, ip := range applied {
-		pr := ev.policy(ip)
+		pr := ev.policy(ctx, ip)
 		if !pr.Passed {
 			res.Status = StatusFail
 		}
@@ -153,8 +168,10 @@ type checkedEvidence struct {
 	ev       Evidence
 	verified map[string]*Verified
 	failures map[string]error
-	// statement is the parsed statement of a verified attestation.
+	// statement is the parsed statement of a verified attestation, and
+	// raw the statement as signed.
 	statement *attest.ParsedStatement
+	raw       []byte
 }
 
 // collect discovers evidence with every backend and checks each piece
@@ -203,7 +220,7 @@ func (ce *checkedEvidence) check(ctx context.Context, h v1.Hash, s *policy.Signe
 			ce.failures[s.Name] = fmt.Errorf("subject-digest: statement subject does not name %s", h)
 			return
 		}
-		ce.statement = st
+		ce.statement, ce.raw = st, v.Statement
 	}
 	ce.verified[s.Name] = v
 }

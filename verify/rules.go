@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -15,14 +16,22 @@ import (
 // lie before it is refused.
 const clockSkew = 5 * time.Minute
 
-// evaluator applies one image's checked evidence to policies.
+// evaluator applies one image's checked evidence and configuration to
+// policies.
 type evaluator struct {
 	digest   v1.Hash
+	repo     string
 	now      time.Time
 	evidence []*checkedEvidence
+	// images are the image's configurations (one per platform of an
+	// index), read when a policy needs them; imageErr says why they
+	// could not be.
+	images      []*imageConfig
+	imageErr    error
+	regoTimeout time.Duration
 }
 
-func (e *evaluator) policy(ip *policy.ImagePolicy) PolicyResult {
+func (e *evaluator) policy(ctx context.Context, ip *policy.ImagePolicy) PolicyResult {
 	pr := PolicyResult{Name: ip.Name, Passed: true}
 	if sr := ip.Signatures; sr != nil {
 		if len(sr.AnyOf) > 0 {
@@ -36,7 +45,13 @@ func (e *evaluator) policy(ip *policy.ImagePolicy) PolicyResult {
 		}
 	}
 	for i, ar := range ip.Attestations {
-		pr.Checks = append(pr.Checks, e.attestation(i, ar))
+		pr.Checks = append(pr.Checks, e.attestation(ctx, i, ar))
+	}
+	if ip.Image != nil {
+		pr.Checks = append(pr.Checks, e.imageChecks(ip.Image)...)
+	}
+	if ip.Rego != nil {
+		pr.Checks = append(pr.Checks, e.regoCheck(ctx, ip.Rego))
 	}
 	for _, c := range pr.Checks {
 		if !c.Passed {
@@ -152,7 +167,7 @@ func failureList(evs []*checkedEvidence, names []string) string {
 	return "; " + strings.Join(parts, "; ")
 }
 
-func (e *evaluator) attestation(i int, ar *policy.AttestationRule) Check {
+func (e *evaluator) attestation(ctx context.Context, i int, ar *policy.AttestationRule) Check {
 	c := Check{Requirement: fmt.Sprintf("attestations[%d] %s", i, ar.Type), Position: ar.Pos.String()}
 	cands, why := e.candidates(ar)
 	if len(cands) == 0 {
@@ -173,6 +188,9 @@ func (e *evaluator) attestation(i int, ar *policy.AttestationRule) Check {
 		v = e.vulnRules(best, ar.Rules)
 	case ar.SBOM != nil:
 		v = e.sbomRules(best, ar)
+	}
+	if ar.Rego != nil {
+		v.failures = append(v.failures, e.regoAttestation(ctx, best, ar.Rego)...)
 	}
 	c.Waived = v.waived
 	if len(v.failures) > 0 {

@@ -164,7 +164,8 @@ func (g *globals) verifyOptions(cmd *cobra.Command, policyFile string) (verify.O
 			verify.NewCosignBackend(reg.RemoteOptions(cmd.Context())),
 			verify.NewNotationBackend(g.notationRegistry(reg), vnotation.VerifyOptions{Logger: g.logger}),
 		},
-		Logger: g.logger,
+		ImageReader: reg,
+		Logger:      g.logger,
 	}, nil
 }
 

@@ -5,7 +5,8 @@
 // problem is reported as an [*Error] carrying the file, line and column it
 // refers to, and all problems found in one pass are returned together (see
 // [ErrorList]). Public keys and notation trust stores named by signers are
-// read and parsed at load time, so a [Policy] that loads is ready for
+// read and parsed at load time, and Rego modules named by rego fields
+// compiled (see [RegoRule]), so a [Policy] that loads is ready for
 // verification.
 //
 // [ImportNotation] turns a notation trust policy and trust store into a

@@ -33,6 +33,9 @@ func FuzzParse(f *testing.F) {
 	for _, tc := range ruleErrorCases {
 		f.Add([]byte(tc.src))
 	}
+	for _, tc := range imageErrorCases {
+		f.Add([]byte(tc.src))
+	}
 	for _, rules := range []string{
 		vulnPolicyH("maxCount: {critical: 0, high: 3}\n      fixedOnly: true"),
 		vulnPolicyH("waivers: [{id: X, package: p, until: 2027-01-01, reason: r}]"),
@@ -41,6 +44,11 @@ func FuzzParse(f *testing.F) {
 		sbomPolicy("sbom", "deniedLicenses: [GPL-3.0-or-later, 'SSPL-1.0 OR BUSL-1.1', "+
 			"'GPL-2.0-only WITH Classpath-exception-2.0', LicenseRef-x]"),
 		sigPolicy("threshold: {count: 2, of: [ci, release]}\n    anyOf: [ci]"),
+		imagePolicy("{nonRoot: true, maxLayers: 3, requiredLabels: {a: '', b: x}}"),
+		imagePolicy("allowedBaseImages: ['docker.io/library/alpine:3.*', 'gcr.io/**', " +
+			"'reg/app@sha256:" + strings.Repeat("0", 64) + "']"),
+		imagePolicy(`deniedEnv: ['*_TOKEN', 'DEBUG=[!0]*', 'A\*B', '[]x]', '*=*PRIVATE KEY*']`),
+		regoPolicy("rego/labels.rego", "rego/labels.rego"),
 	} {
 		f.Add([]byte(head + rules))
 	}
@@ -89,10 +97,13 @@ func checkLoaded(t *testing.T, p *Policy) {
 			refs = append(append(refs, ip.Signatures.AnyOf...), ip.Signatures.AllOf...)
 			refs = append(refs, checkLoadedThreshold(t, ip.Signatures.Threshold)...)
 		}
+		checkLoadedImageRules(t, ip.Image)
+		checkLoadedRego(t, ip.Rego)
 		for _, a := range ip.Attestations {
 			if len(a.PredicateTypes()) == 0 || len(a.SignedBy) == 0 || a.MaxAge < 0 {
 				t.Fatalf("attestation rule breaks invariants: %+v", a)
 			}
+			checkLoadedRego(t, a.Rego)
 			checkLoadedVulnRules(t, a)
 			checkLoadedSBOMRules(t, a)
 			refs = append(refs, a.SignedBy...)
@@ -165,6 +176,39 @@ func checkLoadedSBOMRules(t *testing.T, a *AttestationRule) {
 		if msg, err := deniedLicenseProblem(l.Expression); msg != "" {
 			t.Fatalf("denied license %q loaded: %s: %v", l.Expression, msg, err)
 		}
+	}
+}
+
+func checkLoadedImageRules(t *testing.T, r *ImageRules) {
+	if r == nil {
+		return
+	}
+	if !r.requires() || r.MaxLayers < 0 {
+		t.Fatalf("image rules break invariants: %+v", r)
+	}
+	for _, l := range r.RequiredLabels {
+		if l.Name == "" {
+			t.Fatalf("required label without a name: %+v", l)
+		}
+	}
+	for _, p := range r.AllowedBaseImages {
+		if p.repo == nil {
+			t.Fatalf("base image pattern %q not compiled", p.Pattern)
+		}
+		// Matching never panics, whatever the reference.
+		_, _ = p.Matches(p.Pattern, "")
+	}
+	for _, p := range r.DeniedEnv {
+		if p.name == nil || p.Matches("") && !strings.Contains(p.Pattern, "*") &&
+			!strings.Contains(p.Pattern, "=") {
+			t.Fatalf("env pattern %q breaks invariants", p.Pattern)
+		}
+	}
+}
+
+func checkLoadedRego(t *testing.T, r *RegoRule) {
+	if r != nil && (r.query == nil || r.Path == "" || r.Pos.Line < 1) {
+		t.Fatalf("rego rule breaks invariants: %+v", r)
 	}
 }
 

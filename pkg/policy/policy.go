@@ -121,7 +121,14 @@ type ImagePolicy struct {
 	// as for a notation trust policy at level skip: the policy requires
 	// nothing, and Signatures and Attestations are empty.
 	SkipVerification bool
-	Pos              Position
+	// Image constrains the image's configuration (its user, labels, base
+	// image, environment and layers); nil when the policy has no image
+	// rules.
+	Image *ImageRules
+	// Rego is a custom rule over the image's configuration; nil when the
+	// policy has none.
+	Rego *RegoRule
+	Pos  Position
 
 	globs []*scopeGlob
 }
@@ -198,6 +205,9 @@ type AttestationRule struct {
 	// SBOM constrains the content of an SBOM attestation (type sbom, spdx
 	// or cyclonedx); nil for other types and for SBOMs without rules.
 	SBOM *SBOMRules
+	// Rego is a custom rule over the attestation's statement; nil when the
+	// requirement has none.
+	Rego *RegoRule
 	Pos  Position
 }
 

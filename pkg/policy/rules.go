@@ -40,7 +40,8 @@ func (d *decoder) imagePolicy(n *yaml.Node, known map[string]bool) *ImagePolicy 
 	if name := peek(n, "name"); name != "" {
 		what = fmt.Sprintf("policy %q", name)
 	}
-	f, ok := d.mapping(n, what, "name", "scope", "signatures", "attestations", "skipVerification")
+	f, ok := d.mapping(n, what, "name", "scope", "signatures", "attestations", "image", "rego",
+		"skipVerification")
 	if !ok {
 		return nil
 	}
@@ -58,17 +59,26 @@ func (d *decoder) imagePolicy(n *yaml.Node, known map[string]bool) *ImagePolicy 
 	if att != nil {
 		ip.Attestations = d.attestations(att, known)
 	}
+	if v := f.value("image"); v != nil {
+		ip.Image = d.imageRules(v)
+	}
+	if v := f.value("rego"); v != nil {
+		ip.Rego = d.rego(v)
+	}
 	skipOK := true
 	if v := f.value("skipVerification"); v != nil {
 		ip.SkipVerification, skipOK = d.boolean(v, "skipVerification")
 	}
 	noAtt := att == nil || (att.Kind == yaml.SequenceNode && len(att.Content) == 0)
+	checks := f.value("signatures") != nil || att != nil || f.value("image") != nil ||
+		f.value("rego") != nil
 	switch {
-	case ip.SkipVerification && (f.value("signatures") != nil || att != nil):
+	case ip.SkipVerification && checks:
 		d.errorf(f.keys["skipVerification"], "%s: skipVerification: true cannot be "+
-			"combined with signatures or attestations", f.what)
+			"combined with signatures, attestations, image or rego", f.what)
 		ip.SkipVerification = false
 	case skipOK && !ip.SkipVerification && f.value("signatures") == nil && noAtt:
+		// Image rules and rego judge what an image is, not who made it.
 		d.errorf(n, "%s requires neither signatures nor attestations; "+
 			"it would admit any image in its scope (say skipVerification: true if that is meant)",
 			f.what)
@@ -175,7 +185,7 @@ func (d *decoder) attestations(n *yaml.Node, known map[string]bool) []*Attestati
 
 // attestation decodes one attestation requirement.
 func (d *decoder) attestation(n *yaml.Node, known map[string]bool) *AttestationRule {
-	f, ok := d.mapping(n, "attestation", "type", "signedBy", "maxAge", "rules")
+	f, ok := d.mapping(n, "attestation", "type", "signedBy", "maxAge", "rules", "rego")
 	if !ok {
 		return nil
 	}
@@ -199,6 +209,9 @@ func (d *decoder) attestation(n *yaml.Node, known map[string]bool) *AttestationR
 			a.SBOM = d.sbomRules(v, a.Type)
 		}
 		// An empty type is already reported as invalid.
+	}
+	if v := f.value("rego"); v != nil {
+		a.Rego = d.rego(v)
 	}
 	return a
 }

@@ -1,0 +1,5 @@
+package vouch
+
+deny[msg] if {
+	msg := "an object, not a set"
+}

@@ -1,0 +1,3 @@
+package vouch
+
+allow if { input.config.os == "linux" }

@@ -1,0 +1,5 @@
+package vouch
+
+deny contains {"rule": "user", "user": input.config.config.User} if {
+	input.config.config.User == "root"
+}

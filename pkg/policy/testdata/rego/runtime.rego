@@ -1,0 +1,6 @@
+package vouch
+
+deny contains msg if {
+	opa.runtime().env.HOME
+	msg := "home"
+}

@@ -1,0 +1,4 @@
+package vouch
+
+deny contains msg if {
+	msg := "unclosed"

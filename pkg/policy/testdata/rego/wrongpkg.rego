@@ -1,0 +1,3 @@
+package acme.images
+
+deny contains "x" if { true }
