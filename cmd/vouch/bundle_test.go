@@ -201,6 +201,20 @@ func TestBundleOffline(t *testing.T) {
 			t.Logf("offline verification of %s (policy %q): %v", filepath.Base(file), p, time.Since(start))
 		}
 	}
+	// The same through the command line, as an auditor runs it.
+	ch := newHarness(t, "")
+	for _, file := range []string{tarFile, layersDir} {
+		ch.must("verify", "--offline", "--bundle", file)
+		rep := decodeReport(t, ch.must("verify", "--offline", "--bundle", file, "--policy", pol, "-o", "json"))
+		if !rep.Passed || len(rep.Images[0].Evidence) != 5 {
+			t.Errorf("offline verify of %s: passed %v with %d pieces of evidence, want a pass with 5",
+				file, rep.Passed, len(rep.Images[0].Evidence))
+		}
+	}
+	ch.expect(exitUsage, []string{"--offline needs --bundle"}, "verify", "--offline")
+	ch.expect(exitUsage, []string{"--bundle goes with --offline"}, "verify", "--bundle", tarFile,
+		"--policy", pol, img)
+	ch.expect(exitUsage, []string{`"policy" not set`}, "verify", img)
 	t.Run("netns", func(t *testing.T) { offlineInNetns(t, tarFile) })
 	restore()
 

@@ -133,8 +133,9 @@ func (g *globals) offlineVerifyOptions(cmd *cobra.Command, policyFile string, at
 				RevocationHTTPClient: b.RevocationClient(), Logger: g.logger,
 			}),
 		},
-		Now:    at,
-		Logger: g.logger,
+		ImageReader: reg,
+		Now:         at,
+		Logger:      g.logger,
 	}, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -20,6 +21,8 @@ import (
 type verifyFlags struct {
 	policyFile, output, outputFile, scope, imagesFile string
 	jobs                                              int
+	offline                                           bool
+	bundle, at                                        string
 }
 
 func newVerifyCmd(g *globals) *cobra.Command {
@@ -56,6 +59,13 @@ the report in the -o format is written to FILE, replaced whole or not at
 all, and the table goes to standard output; it is written whether or not
 the images pass.
 
+--offline --bundle FILE verifies from an audit bundle (vouch bundle export)
+alone and makes no network connection of any kind, not even for revocation:
+the bundled CRLs stand in for the CRL servers, and what the bundle cannot
+prove offline fails. Without IMAGE the bundle's image is verified; without
+--policy the bundled policy is used. --at TIME evaluates maxAge and waivers as
+of TIME (RFC 3339 or YYYY-MM-DD), online or offline.
+
 Exit codes: 0 every image passes; 1 the policy is not met; 2 bad usage or a
 bad input file; 3 a registry or network failure. With several images the
 highest code wins.`,
@@ -64,7 +74,7 @@ highest code wins.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.policyFile, "policy", "", "trust policy file (required)")
+	fl.StringVar(&f.policyFile, "policy", "", "trust policy file (required, but for --offline, where the bundle's is the default)")
 	fl.StringVarP(&f.output, "output", "o", "table", "report format: table, json, sarif or junit")
 	fl.StringVar(&f.outputFile, "output-file", "",
 		"write the report (in the -o format) to this file, and the table to standard output")
@@ -72,7 +82,10 @@ highest code wins.`,
 		"file listing images to verify, one a line (# comments; - for standard input)")
 	fl.IntVar(&f.jobs, "jobs", 4, "how many images to verify at once")
 	fl.StringVar(&f.scope, "scope", "", scopeUsage)
-	_ = cmd.MarkFlagRequired("policy")
+	fl.BoolVar(&f.offline, "offline", false, "verify from --bundle alone: no network connection of any kind")
+	fl.StringVar(&f.bundle, "bundle", "", "with --offline: the audit bundle (FILE.tar or a directory)")
+	fl.StringVar(&f.at, "at", "", "evaluate maxAge and waivers as of this time (RFC 3339 or YYYY-MM-DD)")
+	(&bundleLimitFlags{}).register(cmd)
 	return cmd
 }
 
@@ -95,6 +108,19 @@ func (g *globals) verify(cmd *cobra.Command, args []string, f verifyFlags) error
 		}
 		images = append(images[:len(images):len(images)], listed...)
 	}
+	at, err := parseAt(f.at)
+	if err != nil {
+		return err
+	}
+	if f.offline {
+		return g.verifyOffline(cmd, f, format, images, at)
+	}
+	if f.bundle != "" {
+		return usageErr(errors.New("--bundle goes with --offline"))
+	}
+	if f.policyFile == "" {
+		return usageErr(errors.New(`required flag "policy" not set`))
+	}
 	if len(images) == 0 {
 		return usageErr(errors.New("no images to verify: give IMAGE arguments or --images-file"))
 	}
@@ -103,6 +129,33 @@ func (g *globals) verify(cmd *cobra.Command, args []string, f verifyFlags) error
 		return err
 	}
 	opts, err := g.verifyOptions(cmd, f.policyFile)
+	if err != nil {
+		return err
+	}
+	opts.Jobs, opts.Now = f.jobs, at
+	rep := verify.Images(cmd.Context(), refs, opts)
+	if err := writeVerifyReport(cmd.OutOrStdout(), format, f.outputFile, rep); err != nil {
+		return err
+	}
+	return reportErr(rep)
+}
+
+// verifyOffline verifies images from the bundle alone, with no network.
+func (g *globals) verifyOffline(cmd *cobra.Command, f verifyFlags, format report.Format,
+	images []string, at time.Time) error {
+	switch {
+	case f.bundle == "":
+		return usageErr(errors.New("--offline needs --bundle FILE"))
+	case f.scope != "":
+		return usageErr(errors.New("--scope does not go with --offline: the bundle records its repository"))
+	}
+	refs, cleanup, err := g.offlineImages(cmd, f.bundle, images)
+	if err != nil {
+		return err
+	}
+	// After the report, so that the bundle's warnings on stderr come last.
+	defer cleanup()
+	opts, err := g.offlineVerifyOptions(cmd, f.policyFile, at)
 	if err != nil {
 		return err
 	}

@@ -265,8 +265,9 @@ func (e *exporter) policy(ctx context.Context, w *layoutWriter, staged *registry
 			verify.NewNotationBackend(vnotation.RegistryOptions{Transport: staged.Transport()},
 				e.opts.Notation),
 		},
-		Now:    e.now,
-		Logger: e.log,
+		ImageReader: staged,
+		Now:         e.now,
+		Logger:      e.log,
 	})
 	if img.Status == verify.StatusError {
 		return fmt.Errorf("verifying at export: %w", img.Err)
