@@ -34,6 +34,9 @@ func NewCosignBackend(ropts []remote.Option) *CosignBackend {
 // Name implements [Backend].
 func (b *CosignBackend) Name() string { return "cosign" }
 
+// SignerKind implements [SignerKinded]: cosign signers.
+func (b *CosignBackend) SignerKind() string { return "cosign" }
+
 // Discover implements [Backend].
 func (b *CosignBackend) Discover(ctx context.Context, d name.Digest) ([]Evidence, error) {
 	ev, err := vcosign.Fetch(ctx, d, b.remote)

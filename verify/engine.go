@@ -184,6 +184,12 @@ func collect(ctx context.Context, d name.Digest, h v1.Hash, opts Options) ([]*ch
 	sort.Strings(names)
 	var out []*checkedEvidence
 	for _, b := range opts.Backends {
+		if k, ok := b.(SignerKinded); ok && !usesKind(opts.Policy, k.SignerKind()) {
+			// No signer could accept this backend's evidence: it is
+			// not looked for (notation referrers, for a policy of
+			// cosign keys only), which saves its requests.
+			continue
+		}
 		evs, err := b.Discover(ctx, d)
 		if err != nil {
 			return nil, fmt.Errorf("discovering %s evidence for %s: %w", b.Name(), d, err)
@@ -198,6 +204,17 @@ func collect(ctx context.Context, d name.Digest, h v1.Hash, opts Options) ([]*ch
 		}
 	}
 	return out, nil
+}
+
+// usesKind reports whether any signer of p is of the kind a backend named
+// kind verifies.
+func usesKind(p *policy.Policy, kind string) bool {
+	for _, s := range p.Signers {
+		if s.Kind() == kind {
+			return true
+		}
+	}
+	return false
 }
 
 func (ce *checkedEvidence) check(ctx context.Context, h v1.Hash, s *policy.Signer, log *slog.Logger) {

@@ -25,6 +25,13 @@ const (
 // signature, say). The engine skips such pairs silently.
 var ErrSignerKind = errors.New("signer kind does not apply to this evidence")
 
+// SignerKinded is implemented by a backend whose evidence only signers of
+// one kind ([policy.Signer.Kind]) can verify. The engine does not consult
+// such a backend when the policy has no signer of that kind.
+type SignerKinded interface {
+	SignerKind() string
+}
+
 // Backend discovers the evidence one storage format holds for a digest.
 type Backend interface {
 	// Name is the backend's short name, such as "cosign".

@@ -238,3 +238,32 @@ func TestImagesCancelled(t *testing.T) {
 		}
 	}
 }
+
+// kinded is a counting backend whose evidence only signers of one kind
+// can verify.
+type kinded struct {
+	*counting
+	kind string
+}
+
+func (k kinded) SignerKind() string { return k.kind }
+
+// TestBackendWithoutSigners checks that a backend whose kind no signer of
+// the policy has is not consulted, and that one whose kind is there is.
+func TestBackendWithoutSigners(t *testing.T) {
+	ref := "127.0.0.1:5000/staging/app@sha256:" + hexOf(1)
+	unused, used := kinded{newCounting(), "notation"}, kinded{newCounting(), "cosign"}
+	rep := verify.Images(context.Background(), []string{ref}, verify.Options{
+		Policy: load(t, batchPolicy), Resolver: tags{},
+		Backends: []verify.Backend{unused, used}, Now: now,
+	})
+	if !rep.Passed {
+		t.Fatalf("want a pass: %+v", rep.Images[0])
+	}
+	if got := unused.total(); got != 0 {
+		t.Errorf("the notation backend was asked %d times under a policy of cosign keys", got)
+	}
+	if got := used.total(); got != 1 {
+		t.Errorf("the cosign backend was asked %d times, want 1", got)
+	}
+}

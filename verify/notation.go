@@ -38,6 +38,9 @@ func NewNotationBackend(reg vnotation.RegistryOptions, opts vnotation.VerifyOpti
 // Name implements [Backend].
 func (b *NotationBackend) Name() string { return "notation" }
 
+// SignerKind implements [SignerKinded]: notation signers.
+func (b *NotationBackend) SignerKind() string { return "notation" }
+
 // Discover implements [Backend].
 func (b *NotationBackend) Discover(ctx context.Context, d name.Digest) ([]Evidence, error) {
 	ev, err := vnotation.Discover(ctx, d, b.registry)
