@@ -11,7 +11,7 @@ func newPolicyCmd(g *globals) *cobra.Command {
 		Use:   "policy",
 		Short: "Work with trust policy files",
 	})
-	cmd.AddCommand(newPolicyImportNotationCmd(g))
+	cmd.AddCommand(newPolicyImportNotationCmd(g), newPolicyLintCmd(g), newPolicyExplainCmd(g))
 	return cmd
 }
 

@@ -113,7 +113,7 @@ file; 3 a registry or network failure.`,
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log debug detail to stderr")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format on stderr: text or json")
 	root.AddCommand(
-		newKeyCmd(g), newSignCmd(g), newAttestCmd(g), newVerifyCmd(g), newPolicyCmd(g),
+		newKeyCmd(g), newSignCmd(g), newAttestCmd(g), newVerifyCmd(g), newPolicyCmd(g), newInspectCmd(g),
 		newPromoteCmd(g), newRegistryCmd(g), newDemoCmd(g), newVersionCmd(g), newBundleCmd(g),
 	)
 	return root
