@@ -3,6 +3,8 @@ package verify
 import (
 	"context"
 	"crypto"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"sync"
 
@@ -10,6 +12,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/sigstore/cosign/v2/pkg/oci"
+	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature"
 
 	vcosign "github.com/vouchsec/vouch/pkg/cosign"
@@ -82,6 +85,17 @@ func (b *CosignBackend) verifier(s *policy.Signer) (signature.Verifier, error) {
 	return v, nil
 }
 
+// keyID names a public key by the SHA-256 of its DER form; "" when it does
+// not marshal, which leaves the signer counted as its own key.
+func keyID(pub crypto.PublicKey) string {
+	der, err := cryptoutils.MarshalPublicKeyToDER(pub)
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(der)
+	return "spki:" + hex.EncodeToString(sum[:])
+}
+
 type cosignEvidence struct {
 	b             *CosignBackend
 	kind          Kind
@@ -107,11 +121,11 @@ func (e *cosignEvidence) Verify(ctx context.Context, d v1.Hash, s *policy.Signer
 		if err := vcosign.VerifySignature(ctx, e.sig, d, v); err != nil {
 			return nil, err
 		}
-		return &Verified{}, nil
+		return &Verified{KeyID: keyID(s.Cosign.PublicKey)}, nil
 	}
 	st, err := vcosign.VerifyAttestation(ctx, e.sig, d, v)
 	if err != nil {
 		return nil, err
 	}
-	return &Verified{Statement: st}, nil
+	return &Verified{Statement: st, KeyID: keyID(s.Cosign.PublicKey)}, nil
 }

@@ -61,6 +61,11 @@ type Verified struct {
 	// SignedAt is a signing time proven by a log or timestamp authority;
 	// zero when the evidence carries none.
 	SignedAt time.Time
+	// KeyID names the key that made the signature (a public key
+	// fingerprint), so that one key counts once in allOf and threshold
+	// whatever signer names it appears under; empty when the backend
+	// cannot say.
+	KeyID string
 	// Notes are what the report should say about a pass that is not a
 	// full one, such as checks a notation level only logs.
 	Notes []string

@@ -2,6 +2,8 @@ package verify
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"sync"
@@ -118,7 +120,17 @@ func (e *notationEvidence) Verify(ctx context.Context, d v1.Hash, s *policy.Sign
 	if err != nil {
 		return nil, err
 	}
-	return &Verified{SignedAt: res.SignedAt, Notes: notes(res)}, nil
+	return &Verified{SignedAt: res.SignedAt, Notes: notes(res), KeyID: certKeyID(res)}, nil
+}
+
+// certKeyID names the signing certificate's key; empty at level skip,
+// where no certificate is looked at.
+func certKeyID(res *vnotation.Result) string {
+	if res.Certificate == nil {
+		return ""
+	}
+	sum := sha256.Sum256(res.Certificate.RawSubjectPublicKeyInfo)
+	return "spki:" + hex.EncodeToString(sum[:])
 }
 
 // notes says what a notation level let through: a skipped verification,

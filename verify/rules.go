@@ -76,6 +76,70 @@ func (e *evaluator) signedBy(names []string) []string {
 	return out
 }
 
+// distinctSigners returns the signers, among names, that can each be
+// credited with a signature by a key no other of them is credited with:
+// a maximum matching of signers to signing keys. One key named by two
+// signers, or two signatures made with one key, count once, so allOf and
+// threshold need as many keys as they name signers.
+func (e *evaluator) distinctSigners(names []string) []string {
+	keys := map[string][]string{}
+	for _, n := range names {
+		for _, ce := range e.evidence {
+			v := ce.verified[n]
+			if ce.ev.Kind() != KindSignature || v == nil {
+				continue
+			}
+			id := v.KeyID
+			if id == "" {
+				// A backend that does not say which key signed: one
+				// key per signer, as before matching.
+				id = "signer:" + n
+			}
+			if !slices.Contains(keys[n], id) {
+				keys[n] = append(keys[n], id)
+			}
+		}
+	}
+	owner := map[string]string{}
+	var claim func(n string, seen map[string]bool) bool
+	claim = func(n string, seen map[string]bool) bool {
+		for _, k := range keys[n] {
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			if o, taken := owner[k]; !taken || claim(o, seen) {
+				owner[k] = n
+				return true
+			}
+		}
+		return false
+	}
+	var out []string
+	for _, n := range names {
+		if claim(n, map[string]bool{}) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// sharedKeys explains signers whose signatures verified but who could not
+// be credited with a key of their own.
+func (e *evaluator) sharedKeys(names, distinct []string) string {
+	var shared []string
+	for _, n := range e.signedBy(names) {
+		if !slices.Contains(distinct, n) {
+			shared = append(shared, n)
+		}
+	}
+	if len(shared) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; [%s] verified only with keys other signers already account for "+
+		"(one key counts once, under whatever names)", strings.Join(shared, ", "))
+}
+
 func (e *evaluator) anyOf(sr *policy.SignatureRule) Check {
 	c := Check{Requirement: "signatures.anyOf", Position: sr.Pos.String()}
 	c.SatisfiedBy = e.signedBy(sr.AnyOf)
@@ -91,7 +155,7 @@ func (e *evaluator) anyOf(sr *policy.SignatureRule) Check {
 
 func (e *evaluator) allOf(sr *policy.SignatureRule) Check {
 	c := Check{Requirement: "signatures.allOf", Position: sr.Pos.String()}
-	c.SatisfiedBy = e.signedBy(sr.AllOf)
+	c.SatisfiedBy = e.distinctSigners(sr.AllOf)
 	var missing []string
 	for _, n := range sr.AllOf {
 		if !slices.Contains(c.SatisfiedBy, n) {
@@ -103,8 +167,8 @@ func (e *evaluator) allOf(sr *policy.SignatureRule) Check {
 		c.Reason = "signed by " + strings.Join(c.SatisfiedBy, ", ")
 		return c
 	}
-	c.Reason = fmt.Sprintf("no valid signature by [%s]%s",
-		strings.Join(missing, ", "), e.signatureFailures(missing))
+	c.Reason = fmt.Sprintf("no valid signature by [%s]%s%s",
+		strings.Join(missing, ", "), e.sharedKeys(sr.AllOf, c.SatisfiedBy), e.signatureFailures(missing))
 	return c
 }
 
@@ -112,7 +176,7 @@ func (e *evaluator) allOf(sr *policy.SignatureRule) Check {
 // image, whichever backends their signatures came from.
 func (e *evaluator) threshold(th *policy.Threshold) Check {
 	c := Check{Requirement: "signatures.threshold", Position: th.Pos.String()}
-	c.SatisfiedBy = e.signedBy(th.Of)
+	c.SatisfiedBy = e.distinctSigners(th.Of)
 	of := strings.Join(th.Of, ", ")
 	if len(c.SatisfiedBy) >= th.Count {
 		c.Passed = true
@@ -131,8 +195,8 @@ func (e *evaluator) threshold(th *policy.Threshold) Check {
 		signed = fmt.Sprintf("only %d signed (%s)", len(c.SatisfiedBy),
 			strings.Join(c.SatisfiedBy, ", "))
 	}
-	c.Reason = fmt.Sprintf("threshold %d of [%s]: %s%s", th.Count, of, signed,
-		e.signatureFailures(missing))
+	c.Reason = fmt.Sprintf("threshold %d of [%s]: %s%s%s", th.Count, of, signed,
+		e.sharedKeys(th.Of, c.SatisfiedBy), e.signatureFailures(missing))
 	return c
 }
 
