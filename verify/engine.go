@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -77,9 +78,13 @@ func Image(ctx context.Context, ref string, opts Options) *ImageResult {
 }
 
 func unresolved(ref string, err error) *ImageResult {
+	msg := err.Error()
+	if !strings.Contains(msg, ref) {
+		msg = fmt.Sprintf("resolving %s: %s", ref, msg)
+	}
 	return &ImageResult{
-		Reference: ref, Status: StatusError, Err: err,
-		Error: fmt.Sprintf("resolving %s: %v", ref, err),
+		Reference: ref, Status: StatusError, Err: err, Error: msg,
+		Policies: []PolicyResult{}, Evidence: []EvidenceResult{},
 	}
 }
 

@@ -141,8 +141,12 @@ func (l *bundleLimitFlags) register(cmd *cobra.Command) {
 		"refuse a tar bundle of more entries than this")
 }
 
-func (l *bundleLimitFlags) limits() bundle.Limits {
-	return bundle.Limits{MaxSize: l.maxSize, MaxEntries: l.maxEntries}
+func (l *bundleLimitFlags) limits() (bundle.Limits, error) {
+	if l.maxSize < 1 || l.maxEntries < 1 {
+		return bundle.Limits{}, usageErr(fmt.Errorf("--max-bundle-size %d, --max-bundle-entries %d: "+
+			"want at least 1 each", l.maxSize, l.maxEntries))
+	}
+	return bundle.Limits{MaxSize: l.maxSize, MaxEntries: l.maxEntries}, nil
 }
 
 func newBundleImportCmd(g *globals) *cobra.Command {
@@ -165,7 +169,11 @@ Exit codes: 0 imported; 2 bad usage or a bad bundle; 3 a registry or
 network failure.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.bundleImport(cmd, args[0], args[1], limits.limits())
+			lim, err := limits.limits()
+			if err != nil {
+				return err
+			}
+			return g.bundleImport(cmd, args[0], args[1], lim)
 		},
 	}
 	limits.register(cmd)

@@ -48,7 +48,11 @@ func (g *globals) offlineImages(cmd *cobra.Command, bundleFile string, images []
 		}
 		repo, digests[i] = d.Context(), d
 	}
-	b, err := bundle.Open(bundleFile, bundle.OpenOptions{Repository: repo, Limits: limitsOf(cmd),
+	limits, err := limitsOf(cmd)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := bundle.Open(bundleFile, bundle.OpenOptions{Repository: repo, Limits: limits,
 		Logger: g.logger})
 	if errors.Is(err, bundle.ErrNotBundle) {
 		err = fmt.Errorf("%w: name its image (REPO@sha256:…) to verify it as an OCI layout", err)
@@ -78,7 +82,7 @@ func (g *globals) offlineImages(cmd *cobra.Command, bundleFile string, images []
 // limitsOf returns the bundle limits cmd's --max-bundle-size and
 // --max-bundle-entries flags set, where cmd has them (see
 // bundleLimitFlags), else the defaults.
-func limitsOf(cmd *cobra.Command) bundle.Limits {
+func limitsOf(cmd *cobra.Command) (bundle.Limits, error) {
 	var l bundle.Limits
 	if cmd.Flags().Lookup("max-bundle-size") != nil {
 		l.MaxSize, _ = cmd.Flags().GetInt64("max-bundle-size")
@@ -86,7 +90,12 @@ func limitsOf(cmd *cobra.Command) bundle.Limits {
 	if cmd.Flags().Lookup("max-bundle-entries") != nil {
 		l.MaxEntries, _ = cmd.Flags().GetInt("max-bundle-entries")
 	}
-	return l
+	if l.MaxSize < 0 || l.MaxEntries < 0 || (cmd.Flags().Changed("max-bundle-size") && l.MaxSize == 0) ||
+		(cmd.Flags().Changed("max-bundle-entries") && l.MaxEntries == 0) {
+		return l, usageErr(fmt.Errorf("--max-bundle-size %d, --max-bundle-entries %d: want at least 1 each",
+			l.MaxSize, l.MaxEntries))
+	}
+	return l, nil
 }
 
 // offlineVerifyOptions loads the policy and sets up verification from the
@@ -117,6 +126,9 @@ func (g *globals) offlineVerifyOptions(cmd *cobra.Command, policyFile string, at
 				"--offline: the bundle holds no policy: give --policy"))
 		}
 		policyFile = p
+		fmt.Fprintln(cmd.ErrOrStderr(), "warning: verifying against the policy inside the bundle, "+
+			"with its keys and trust stores: a bundle that vouches for itself proves only that it is "+
+			"consistent. Give --policy with your own trust policy to check it against what you trust.")
 	}
 	pol, err := policy.Load(policyFile)
 	if err != nil {
@@ -144,6 +156,17 @@ func parseAt(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
+	t, err := parseAtTime(s)
+	if err != nil {
+		return t, err
+	}
+	if t.Year() < 1970 || t.Year() > 9000 {
+		return time.Time{}, usageErr(fmt.Errorf("--at %s: want a time between 1970 and 9000", s))
+	}
+	return t, nil
+}
+
+func parseAtTime(s string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, nil
 	}

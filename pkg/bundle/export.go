@@ -135,7 +135,8 @@ func checkOutput(path string) (string, error) {
 	case !fi.Mode().IsRegular():
 		return "", fmt.Errorf("exporting bundle: %s exists and is not a regular file", out)
 	}
-	return out, nil
+	// An audit bundle is evidence: never replaced by a later export.
+	return "", fmt.Errorf("exporting bundle: %s exists; remove it or choose another name", out)
 }
 
 // exporter is one export.

@@ -3,6 +3,7 @@ package registry
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
 )
@@ -19,6 +20,10 @@ func (c *Client) NameOptions() []name.Option {
 // insecure when it was given to [WithInsecure]. Errors wrap
 // ErrInvalidReference.
 func (c *Client) ParseReference(s string) (name.Reference, error) {
+	if strings.HasPrefix(s, "sha256:") || strings.HasPrefix(s, "sha512:") {
+		return nil, fmt.Errorf("%w %q: a digest alone names no repository: give REPOSITORY@%s",
+			ErrInvalidReference, s, s)
+	}
 	ref, err := name.ParseReference(s, c.NameOptions()...)
 	if err != nil {
 		return nil, fmt.Errorf("%w %q: %w", ErrInvalidReference, s, err)
