@@ -238,7 +238,7 @@ func (e *evaluator) attestation(ctx context.Context, i int, ar *policy.Attestati
 		c.Reason = why
 		return c
 	}
-	best, created := newest(cands)
+	best, created := newest(cands, ar.MaxAge > 0)
 	c.SatisfiedBy = sortedKeys(best.verified)
 	if ar.MaxAge > 0 {
 		if reason := e.age(created, ar.MaxAge); reason != "" {
@@ -362,7 +362,13 @@ func uniq(s []string) []string {
 }
 
 // newest picks the candidate with the latest trusted creation time.
-func newest(cands []*checkedEvidence) (*checkedEvidence, time.Time) {
+// newest picks the candidate created last. Creation times cost a parse of
+// each statement's whole predicate (an SBOM can be megabytes), so with a
+// single candidate they are read only when needed, for maxAge.
+func newest(cands []*checkedEvidence, needTime bool) (*checkedEvidence, time.Time) {
+	if len(cands) == 1 && !needTime {
+		return cands[0], time.Time{}
+	}
 	var best *checkedEvidence
 	var bestT time.Time
 	for _, ce := range cands {
