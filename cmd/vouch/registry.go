@@ -29,7 +29,11 @@ on a loopback address. It runs until interrupted.`,
 				return usageErr(errors.New("--dir is required"))
 			}
 			opts.Logger = g.logger
-			fmt.Fprintf(cmd.OutOrStdout(), "Serving an OCI registry on http://%s (blobs in %s)\n", opts.Addr, opts.Dir)
+			// Said once the address is bound, not before: a busy port
+			// must not look like a registry that is up.
+			opts.Ready = func(addr string) {
+				fmt.Fprintf(cmd.OutOrStdout(), "Serving an OCI registry on http://%s (blobs in %s)\n", addr, opts.Dir)
+			}
 			if err := registry.Serve(cmd.Context(), opts); err != nil {
 				return fmt.Errorf("serving: %w", err)
 			}
