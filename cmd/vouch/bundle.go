@@ -154,13 +154,15 @@ func newBundleImportCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "import FILE REPO",
 		Short: "Restore an image and all of its evidence from a bundle into a registry",
-		Long: `Check the bundle FILE (a tar file or a directory) as vouch verify --offline
-does, then copy its image and every piece of its evidence into the
+		Long: `Check the structure of the bundle FILE (a tar file or a directory: safe
+paths, sizes, every blob against its digest, all evidence about one image),
+then copy its image and every piece of its evidence into the
 repository REPO by digest: the image, the cosign .sig and .att tags, and the
 OCI referrers with theirs, listed under the referrers tag schema where the
 registry lacks the referrers API. REPO may carry a tag; a bare repository
 gets the tag the image was exported as, if it was exported by tag. The tag
-is written last. Nothing is verified: run vouch verify there.
+is written last. Signatures and the policy are not checked: run vouch verify
+there (or vouch verify --offline on the bundle first).
 
 A bundle exported without --with-layers imports only where the registry has
 the image's layers already.
