@@ -28,6 +28,40 @@ type Case struct {
 	EnvelopeMediaType string `json:"envelope_media_type"`
 	OfflineCaveat     string `json:"offline_caveat"`
 	TargetDescriptor  Target `json:"target_descriptor"`
+
+	// Sigstore bundle cases. ArtifactDigest stands in for Artifact when
+	// the artifact was not copied; npm packages give PackageSHA512.
+	Bundle         string      `json:"bundle"`
+	TrustedRoot    string      `json:"trusted_root"`
+	Artifact       string      `json:"artifact"`
+	ArtifactSHA256 string      `json:"artifact_sha256"`
+	PackageSHA512  string      `json:"package_tgz_sha512"`
+	Identity       Identity    `json:"identity"`
+	PublicKey      string      `json:"public_key"`
+	CheckedWith    string      `json:"checked_offline_with"`
+	BundleFacts    BundleFacts `json:"bundle_facts"`
+}
+
+// Identity is a certificate identity as cases.json writes it.
+type Identity struct {
+	SAN    string `json:"san"`
+	Issuer string `json:"issuer"`
+}
+
+// BundleFacts are what cases.json records of a Sigstore bundle's content.
+type BundleFacts struct {
+	MediaType   string `json:"mediaType"`
+	Certificate struct {
+		SAN        []string `json:"san"`
+		OIDCIssuer string   `json:"oidc_issuer"`
+	} `json:"certificate"`
+	DSSE struct {
+		PredicateType string `json:"predicateType"`
+		Subject       []struct {
+			Name   string            `json:"name"`
+			Digest map[string]string `json:"digest"`
+		} `json:"subject"`
+	} `json:"dsse"`
 }
 
 // Target is an artifact descriptor as cases.json writes it.
