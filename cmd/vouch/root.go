@@ -115,7 +115,7 @@ file; 3 a registry or network failure.`,
 	root.AddCommand(
 		newKeyCmd(g), newSignCmd(g), newAttestCmd(g), newVerifyCmd(g), newPolicyCmd(g), newInspectCmd(g),
 		newPromoteCmd(g), newRegistryCmd(g), newDemoCmd(g), newVersionCmd(g), newBundleCmd(g),
-		newVerifyBlobCmd(g),
+		newVerifyBlobCmd(g), newSignBlobCmd(g),
 	)
 	return root
 }
