@@ -1,6 +1,8 @@
-// Package sigstore verifies Sigstore bundles (v0.1 to v0.3, message
-// signatures and DSSE envelopes) for files and digests, offline, against
-// a trusted_root.json, with sigstore-go's verifier.
+// Package sigstore signs files into Sigstore bundles (v0.3, with a key
+// and optionally an RFC 3161 timestamp) with sigstore-go's signer, and
+// verifies Sigstore bundles (v0.1 to v0.3, message signatures and DSSE
+// envelopes) for files and digests, offline, against a trusted_root.json,
+// with sigstore-go's verifier.
 //
 // A bundle is checked either against a certificate identity (issuer
 // exact, subject exact or by an anchored regular expression) or against a
