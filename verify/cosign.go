@@ -109,9 +109,11 @@ func (e *cosignEvidence) Source() string        { return e.source }
 func (e *cosignEvidence) PredicateType() string { return e.predicateType }
 
 func (e *cosignEvidence) Verify(ctx context.Context, d v1.Hash, s *policy.Signer) (*Verified, error) {
-	if s.Cosign == nil || s.Cosign.PublicKey == nil {
-		// TODO(#4): keyless cosign signers.
+	if s.Cosign == nil {
 		return nil, ErrSignerKind
+	}
+	if s.Cosign.Keyless != nil {
+		return e.verifyKeyless(ctx, d, s.Cosign.Keyless)
 	}
 	v, err := e.b.verifier(s)
 	if err != nil {
@@ -128,4 +130,28 @@ func (e *cosignEvidence) Verify(ctx context.Context, d v1.Hash, s *policy.Signer
 		return nil, err
 	}
 	return &Verified{Statement: st, KeyID: keyID(s.Cosign.PublicKey)}, nil
+}
+
+// verifyKeyless checks the evidence against a keyless signer, offline,
+// with the signer's trusted root.
+func (e *cosignEvidence) verifyKeyless(ctx context.Context, d v1.Hash,
+	k *policy.KeylessSigner) (*Verified, error) {
+	kl := &vcosign.Keyless{
+		TrustedMaterial:  k.TrustedRoot,
+		Issuer:           k.Issuer,
+		Subject:          k.Subject,
+		SubjectRegexp:    k.AnchoredSubjectRegexp(),
+		RequireTlog:      k.RequireTlog,
+		RequireTimestamp: k.RequireTimestamp,
+	}
+	verify := vcosign.VerifyKeylessSignature
+	if e.kind == KindAttestation {
+		verify = vcosign.VerifyKeylessAttestation
+	}
+	res, err := verify(ctx, e.sig, d, kl)
+	if err != nil {
+		return nil, err
+	}
+	return &Verified{Statement: res.Statement, SignedAt: res.SignedAt,
+		KeyID: "fulcio:" + res.Issuer + " " + res.Subject}, nil
 }

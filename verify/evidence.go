@@ -62,7 +62,8 @@ type Verified struct {
 	// zero when the evidence carries none.
 	SignedAt time.Time
 	// KeyID names the key that made the signature (a public key
-	// fingerprint), so that one key counts once in allOf and threshold
+	// fingerprint, or for a keyless signature its certificate's issuer and
+	// identity), so that one key counts once in allOf and threshold
 	// whatever signer names it appears under; empty when the backend
 	// cannot say.
 	KeyID string

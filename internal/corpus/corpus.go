@@ -40,6 +40,21 @@ type Case struct {
 	PublicKey      string      `json:"public_key"`
 	CheckedWith    string      `json:"checked_offline_with"`
 	BundleFacts    BundleFacts `json:"bundle_facts"`
+
+	// Cosign classic (simple signing) cases: the signed payload, its
+	// base64 signature, and for keyless ones the Fulcio certificate, its
+	// chain (optional) and the Rekor bundle cosign stores in annotations.
+	// PublicKey serves key-pair ones.
+	Payload       string `json:"payload"`
+	Signature     string `json:"signature"`
+	ImageManifest string `json:"image_manifest"`
+	Certificate   string `json:"certificate"`
+	Chain         string `json:"chain"`
+	RekorBundle   string `json:"rekor_bundle"`
+
+	// Cosign attestations saved as an OCI layout, with Identity and
+	// TrustedRoot.
+	SubjectDigest string `json:"subject_digest"`
 }
 
 // Identity is a certificate identity as cases.json writes it.

@@ -221,6 +221,10 @@ func signerPaths(s *policy.Signer) (written, resolved []string) {
 	if c := s.Cosign; c != nil && c.KeyPath != "" {
 		written, resolved = append(written, c.KeyPath), append(resolved, c.KeyFile)
 	}
+	if c := s.Cosign; c != nil && c.Keyless != nil {
+		k := c.Keyless
+		written, resolved = append(written, k.TrustedRootPath), append(resolved, k.TrustedRootFile)
+	}
 	if n := s.Notation; n != nil {
 		if n.TrustStorePath != "" {
 			written, resolved = append(written, n.TrustStorePath), append(resolved, n.TrustStoreFile)
@@ -296,6 +300,7 @@ func relativize(data []byte, rewrite map[string]string) ([]byte, error) {
 		s := signers.Content[i]
 		for _, n := range []*yaml.Node{
 			mapValue(mapValue(s, "cosign"), "key"),
+			mapValue(mapValue(mapValue(s, "cosign"), "keyless"), "trustedRoot"),
 			mapValue(mapValue(s, "notation"), "trustStore"),
 			mapValue(mapValue(s, "notation"), "tsaTrustStore"),
 		} {

@@ -94,8 +94,8 @@ func VerifyAttestation(ctx context.Context, att oci.Signature, d v1.Hash,
 // checkOpts are the options for a key-pair verification with no
 // transparency log, no certificate and no timestamp.
 func checkOpts(pub signature.Verifier, claims claimVerifier) *cosign.CheckOpts {
-	// TODO(#4): keyless verification sets TrustedMaterial, identities, the
-	// Rekor and CT log keys and TSA roots here instead of ignoring them.
+	// Keyless verification has its own options (Keyless.checkOpts).
+	// TODO(#4): a key-pair signature's Rekor entry is not checked.
 	return &cosign.CheckOpts{
 		SigVerifier:   pub,
 		ClaimVerifier: claims,

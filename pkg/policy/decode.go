@@ -102,18 +102,27 @@ func (d *decoder) signer(name string, key, n *yaml.Node) *Signer {
 	return s
 }
 
-// cosignSigner decodes a cosign signer and loads its public key.
+// cosignSigner decodes a cosign signer: a public key, which it loads, or
+// a keyless identity with its trusted root.
 func (d *decoder) cosignSigner(what string, n *yaml.Node) *CosignSigner {
 	f, ok := d.mapping(n, what+" cosign", "key", "keyless")
 	if !ok {
 		return nil
 	}
-	if f.value("keyless") != nil {
-		d.errorf(f.keys["keyless"], "%s: keyless cosign signers are not supported yet", what)
-		return nil
+	if kv := f.value("keyless"); kv != nil {
+		if f.value("key") != nil {
+			d.errorf(f.keys["keyless"], "%s cosign has both key and keyless; give one", what)
+			return nil
+		}
+		k := d.keylessSigner(what, f.keys["keyless"], kv)
+		if k == nil {
+			return nil
+		}
+		return &CosignSigner{Keyless: k}
 	}
-	v := d.required(f, "key")
+	v := f.value("key")
 	if v == nil {
+		d.errorf(n, "%s cosign is missing required field \"key\" (or keyless)", what)
 		return nil
 	}
 	keyPath, ok := d.str(v, "cosign key")

@@ -136,14 +136,48 @@ var errorCases = []struct {
 	{"signer of two kinds", head + "  x: {cosign: {key: k}, notation: {}}\n" +
 		"policies: [{name: p, scope: ['**'], signatures: {anyOf: [ci]}}]\n", 5, 6,
 		`signer "x" has more than one kind`},
-	{"keyless signer", head + "  x: {cosign: {keyless: {issuer: i}}}\n" +
-		"policies: [{name: p, scope: ['**'], signatures: {anyOf: [ci]}}]\n", 5, 16,
-		`keyless cosign signers are not supported yet`},
+	{"keyless without trustedRoot", head + "  x: {cosign: {keyless: {issuer: i, subject: s}}}\n" +
+		tail, 5, 25, `signer "x" cosign keyless is missing required field "trustedRoot": ` +
+		`the public Sigstore instance's trusted root (from TUF) is not supported yet`},
+	{"keyless without issuer", keyless("subject: s"), 5, 25,
+		`cosign keyless is missing required field "issuer"`},
+	{"keyless empty issuer", keyless(`issuer: "", subject: s`), 5, 66,
+		`cosign keyless issuer is empty`},
+	{"keyless without subject", keyless("issuer: i"), 5, 25,
+		`is missing subject or subjectRegexp`},
+	{"keyless with both subjects", keyless("issuer: i, subject: s, subjectRegexp: s"), 5, 81,
+		`has both subject and subjectRegexp`},
+	{"keyless bad subjectRegexp", keyless("issuer: i, subjectRegexp: 'a('"), 5, 84,
+		`subjectRegexp: error parsing regexp`},
+	{"keyless subject not a string", keyless("issuer: i, subject: [s]"), 5, 78,
+		`subject must be a string, not a list`},
+	{"keyless missing trustedRoot file", head + "  x: {cosign: {keyless: {issuer: i, " +
+		"subject: s, trustedRoot: nope.json}}}\n" + tail, 5, 62, `trustedRoot nope.json`},
+	{"keyless trustedRoot not a trusted root", head + "  x: {cosign: {keyless: {issuer: i, " +
+		"subject: s, trustedRoot: valid.yaml}}}\n" + tail, 5, 62, `loading trusted root`},
+	{"keyless requireTlog not a bool", keyless("issuer: i, subject: s, requireTlog: yes"),
+		5, 94, `requireTlog must be true or false`},
+	{"keyless requireTimestamp not a bool", keyless("issuer: i, subject: s, " +
+		"requireTimestamp: 1"), 5, 99, `requireTimestamp must be true or false`},
+	{"keyless unknown field", keyless("issuer: i, subject: s, issuerRegexp: i"), 5, 81,
+		`unknown field "issuerRegexp" in signer "x" cosign keyless`},
+	{"cosign with key and keyless", head + "  x: {cosign: {key: k, keyless: {issuer: i}}}\n" +
+		tail, 5, 24, `signer "x" cosign has both key and keyless`},
 	{"cosign without key", head + "  x: {cosign: {}}\n" +
 		"policies: [{name: p, scope: ['**'], signatures: {anyOf: [ci]}}]\n", 5, 15,
 		`signer "x" cosign is missing required field "key"`},
 	{"null name", head + "policies:\n- name:\n  scope: [a/b]\n  signatures: {anyOf: [ci]}\n",
 		6, 8, `policy name is empty`},
+}
+
+// tail is a policies section for a file whose signers end on line 5.
+const tail = "policies: [{name: p, scope: ['**'], signatures: {anyOf: [ci]}}]\n"
+
+// keyless returns head with a keyless signer "x" on line 5 whose fields,
+// starting at column 58, are fields, with testdata/trusted_root.json.
+func keyless(fields string) string {
+	return head + "  x: {cosign: {keyless: {trustedRoot: trusted_root.json, " + fields + "}}}\n" +
+		tail
 }
 
 // vulnPolicy returns a policies section, starting on line 5 after head,

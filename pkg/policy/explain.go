@@ -86,6 +86,12 @@ type SignerExplanation struct {
 	Key            string `json:"key,omitempty"`
 	KeyAlgorithm   string `json:"keyAlgorithm,omitempty"`
 	KeyFingerprint string `json:"keyFingerprint,omitempty"`
+	// Issuer, Subject, SubjectRegexp and TrustedRoot describe a keyless
+	// cosign signer, as the policy writes them.
+	Issuer        string `json:"issuer,omitempty"`
+	Subject       string `json:"subject,omitempty"`
+	SubjectRegexp string `json:"subjectRegexp,omitempty"`
+	TrustedRoot   string `json:"trustedRoot,omitempty"`
 	// The rest describe a notation signer: its trust stores as the policy
 	// names them, the subjects of the certificates in them, its
 	// identities and its level.
@@ -188,7 +194,11 @@ func shortDuration(d time.Duration) string {
 
 func explainSigner(s *Signer) SignerExplanation {
 	se := SignerExplanation{Name: s.Name, Kind: s.Kind()}
-	if c := s.Cosign; c != nil {
+	if c := s.Cosign; c != nil && c.Keyless != nil {
+		k := c.Keyless
+		se.Issuer, se.Subject, se.SubjectRegexp = k.Issuer, k.Subject, k.SubjectRegexp
+		se.TrustedRoot = k.TrustedRootPath
+	} else if c != nil {
 		se.Key, se.KeyAlgorithm = c.KeyPath, keyAlgorithm(c)
 		if der, err := x509.MarshalPKIXPublicKey(c.PublicKey); err == nil {
 			sum := sha256.Sum256(der)

@@ -98,8 +98,12 @@ type NotationSigner struct {
 	Level string
 }
 
-// CosignSigner is a cosign public key.
+// CosignSigner is a cosign public key, or with Keyless set a keyless
+// (Fulcio certificate) identity, in which case the key fields are empty.
 type CosignSigner struct {
+	// Keyless is the identity and trusted root of a keyless signer; nil
+	// for a key.
+	Keyless *KeylessSigner
 	// KeyPath is the key file as the policy writes it.
 	KeyPath string
 	// KeyFile is the file the key was read from: KeyPath, resolved against

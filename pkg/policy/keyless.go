@@ -1,0 +1,136 @@
+package policy
+
+import (
+	"fmt"
+	"regexp"
+
+	"github.com/sigstore/sigstore-go/pkg/root"
+	"gopkg.in/yaml.v3"
+)
+
+// maxTrustedRootSize bounds what is read from a trusted_root.json; the
+// public instance's is about 20 KB.
+const maxTrustedRootSize = 4 << 20
+
+// KeylessSigner trusts cosign signatures made with a short-lived Fulcio
+// certificate whose OIDC issuer is Issuer and whose identity (the
+// certificate's subject alternative name) is Subject or matches
+// SubjectRegexp as a whole. Exactly one of Subject and SubjectRegexp is set.
+type KeylessSigner struct {
+	// Issuer is the OIDC issuer, compared exactly.
+	Issuer string
+	// Subject is the identity, compared exactly.
+	Subject string
+	// SubjectRegexp is the identity's pattern as the file writes it; it
+	// must match the whole identity.
+	SubjectRegexp string
+	// TrustedRootPath is the trusted_root.json as the policy writes it, and
+	// TrustedRootFile the file read: TrustedRootPath resolved against the
+	// policy file's directory when relative.
+	TrustedRootPath string
+	TrustedRootFile string
+	// TrustedRoot holds the Fulcio CAs, Rekor and CT log keys and timestamp
+	// authorities that the signature must chain to.
+	TrustedRoot *root.TrustedRoot
+	// RequireTlog requires a Rekor entry, proven offline by the signed
+	// entry timestamp in the signature's bundle; true unless the file says
+	// requireTlog: false.
+	RequireTlog bool
+	// RequireTimestamp requires an RFC 3161 timestamp from an authority of
+	// the trusted root; false unless the file says so.
+	RequireTimestamp bool
+	Pos              Position
+}
+
+// AnchoredSubjectRegexp returns SubjectRegexp wrapped so that it matches
+// the whole identity, or "" when there is none.
+func (k *KeylessSigner) AnchoredSubjectRegexp() string {
+	if k.SubjectRegexp == "" {
+		return ""
+	}
+	return anchor(k.SubjectRegexp)
+}
+
+func anchor(re string) string { return "^(?:" + re + ")$" }
+
+// keylessSigner decodes a cosign keyless signer and loads its trusted root.
+func (d *decoder) keylessSigner(what string, key, n *yaml.Node) *KeylessSigner {
+	what += " cosign keyless"
+	f, ok := d.mapping(n, what, "issuer", "subject", "subjectRegexp", "trustedRoot",
+		"requireTlog", "requireTimestamp")
+	if !ok {
+		return nil
+	}
+	k := &KeylessSigner{RequireTlog: true, Pos: d.pos(key)}
+	if v := d.required(f, "issuer"); v != nil {
+		k.Issuer, _ = d.str(v, what+" issuer")
+	}
+	ok = k.Issuer != "" && d.keylessSubject(what, f, k)
+	if v := f.value("trustedRoot"); v == nil {
+		d.errorf(f.node, "%s is missing required field \"trustedRoot\": the public Sigstore "+
+			"instance's trusted root (from TUF) is not supported yet; give a trusted_root.json",
+			what)
+		ok = false
+	} else if !d.trustedRoot(what, v, k) {
+		ok = false
+	}
+	if v := f.value("requireTlog"); v != nil {
+		var good bool
+		k.RequireTlog, good = d.boolean(v, what+" requireTlog")
+		ok = ok && good
+	}
+	if v := f.value("requireTimestamp"); v != nil {
+		var good bool
+		k.RequireTimestamp, good = d.boolean(v, what+" requireTimestamp")
+		ok = ok && good
+	}
+	if !ok {
+		return nil
+	}
+	return k
+}
+
+// keylessSubject decodes exactly one of subject and subjectRegexp into k.
+func (d *decoder) keylessSubject(what string, f *fields, k *KeylessSigner) bool {
+	sv, rv := f.value("subject"), f.value("subjectRegexp")
+	switch {
+	case sv != nil && rv != nil:
+		d.errorf(f.keys["subjectRegexp"], "%s has both subject and subjectRegexp; give one", what)
+		return false
+	case sv != nil:
+		var ok bool
+		k.Subject, ok = d.str(sv, what+" subject")
+		return ok
+	case rv != nil:
+		re, ok := d.str(rv, what+" subjectRegexp")
+		if !ok {
+			return false
+		}
+		if _, err := regexp.Compile(anchor(re)); err != nil {
+			d.wrap(rv, err, "%s subjectRegexp", what)
+			return false
+		}
+		k.SubjectRegexp = re
+		return true
+	}
+	d.errorf(f.node, "%s is missing subject or subjectRegexp; give one", what)
+	return false
+}
+
+// trustedRoot reads the trusted_root.json that v names into k.
+func (d *decoder) trustedRoot(what string, v *yaml.Node, k *KeylessSigner) bool {
+	p, ok := d.str(v, what+" trustedRoot")
+	if !ok {
+		return false
+	}
+	k.TrustedRootPath, k.TrustedRootFile = p, d.resolve(p)
+	data, err := readBounded(k.TrustedRootFile, maxTrustedRootSize)
+	if err == nil {
+		k.TrustedRoot, err = root.NewTrustedRootFromJSON(data)
+	}
+	if err != nil {
+		d.wrap(v, fmt.Errorf("loading trusted root: %w", err), "%s trustedRoot %s", what, p)
+		return false
+	}
+	return true
+}

@@ -1,0 +1,65 @@
+package policy
+
+import (
+	"path/filepath"
+	"testing"
+)
+
+func TestKeylessSigner(t *testing.T) {
+	src := `version: v1
+signers:
+  ci:
+    cosign:
+      keyless:
+        issuer: https://token.actions.githubusercontent.com
+        subjectRegexp: https://github\.com/acme/app/\.github/workflows/.+
+        trustedRoot: trusted_root.json
+  human:
+    cosign:
+      keyless:
+        issuer: https://github.com/login/oauth
+        subject: mitr@redhat.com
+        trustedRoot: trusted_root.json
+        requireTlog: false
+        requireTimestamp: true
+policies:
+- name: p
+  scope: ['**']
+  signatures: {anyOf: [ci, human]}
+`
+	file := filepath.Join("testdata", "keyless.yaml")
+	p, err := Parse(file, []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci := p.Signers["ci"].Cosign.Keyless
+	if ci == nil || p.Signers["ci"].Cosign.PublicKey != nil {
+		t.Fatalf("ci: %+v, want a keyless signer without a key", p.Signers["ci"].Cosign)
+	}
+	if !ci.RequireTlog || ci.RequireTimestamp {
+		t.Errorf("ci: requireTlog %v requireTimestamp %v, want the defaults true, false",
+			ci.RequireTlog, ci.RequireTimestamp)
+	}
+	wantRE := `^(?:https://github\.com/acme/app/\.github/workflows/.+)$`
+	if ci.Subject != "" || ci.AnchoredSubjectRegexp() != wantRE {
+		t.Errorf("ci: subject %q, anchored regexp %q, want %q", ci.Subject,
+			ci.AnchoredSubjectRegexp(), wantRE)
+	}
+	if want := filepath.Join("testdata", "trusted_root.json"); ci.TrustedRootFile != want ||
+		ci.TrustedRoot == nil || len(ci.TrustedRoot.RekorLogs()) != 1 {
+		t.Errorf("ci: trusted root %q (%v), want %q with one Rekor log",
+			ci.TrustedRootFile, ci.TrustedRoot, want)
+	}
+	if got := ci.Pos.String(); got != file+":5:7" {
+		t.Errorf("ci: position %s, want %s:5:7", got, file)
+	}
+	h := p.Signers["human"].Cosign.Keyless
+	if h.Issuer != "https://github.com/login/oauth" || h.Subject != "mitr@redhat.com" ||
+		h.AnchoredSubjectRegexp() != "" || h.RequireTlog || !h.RequireTimestamp {
+		t.Errorf("human: %+v", h)
+	}
+	if e := p.Explain("reg.io/app"); len(e.Signers) != 2 || e.Signers[0].Issuer == "" ||
+		e.Signers[0].TrustedRoot != "trusted_root.json" {
+		t.Errorf("explain: %+v", e.Signers)
+	}
+}
