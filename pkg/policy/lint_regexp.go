@@ -49,18 +49,17 @@ func (l *linter) regexpValue(field string, v *yaml.Node) {
 		var problem string
 		switch {
 		case !start && !end:
-			problem = "is anchored at neither end: it matches any value that merely " +
-				"contains a match; begin it with ^ and end it with $"
+			problem = "is anchored at neither end: begin it with ^ and end it with $"
 		case !start:
-			problem = "is not anchored at the start: it matches any value that merely " +
-				"ends with a match; begin it with ^"
+			problem = "is not anchored at the start: begin it with ^"
 		case !end:
-			problem = "is not anchored at the end: it matches any value that merely " +
-				"begins with a match; end it with $ (.*$ if any ending is meant)"
+			problem = "is not anchored at the end: end it with $ (.*$ if any ending is meant)"
 		default:
 			continue
 		}
-		l.warn(l.pos(n), LintRegexpUnanchored, "%s %q %s", field, n.Value, problem)
+		l.warn(l.pos(n), LintRegexpUnanchored, "%s %q %s. vouch anchors it anyway (the whole "+
+			"value must match), but the file should read as it applies, and the same "+
+			"expression given to cosign, which does not anchor, would accept more", field, n.Value, problem)
 	}
 }
 

@@ -192,8 +192,8 @@ policies:
 		`subjectRegexp "https://github\\.com/acme/app/" is anchored at neither end`,
 		`signer "starts" cosign keyless is missing required field "issuer"`,
 		`signer "starts" cosign keyless is missing required field "trustedRoot"`,
-		`subjectRegexp "^https://github\\.com/acme/" is not anchored at the end: it matches ` +
-			`any value that merely begins with a match; end it with $ (.*$ if any ending is meant)`,
+		`subjectRegexp "^https://github\\.com/acme/" is not anchored at the end: end it with $ ` +
+			`(.*$ if any ending is meant). vouch anchors it anyway`,
 		`signer "anchored" cosign keyless is missing required field "issuer"`,
 		`signer "anchored" cosign keyless is missing required field "trustedRoot"`,
 		`signer "listed" cosign keyless is missing required field "issuer"`,
