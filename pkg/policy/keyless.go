@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 
+	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"gopkg.in/yaml.v3"
 )
@@ -39,7 +40,10 @@ type KeylessSigner struct {
 	// RequireTimestamp requires an RFC 3161 timestamp from an authority of
 	// the trusted root; false unless the file says so.
 	RequireTimestamp bool
-	Pos              Position
+	// Claims are Fulcio certificate extensions the certificate must carry
+	// with exactly these values; empty fields are not checked.
+	Claims certificate.Extensions
+	Pos    Position
 }
 
 // AnchoredSubjectRegexp returns SubjectRegexp wrapped so that it matches

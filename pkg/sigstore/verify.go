@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sigstore/sigstore-go/pkg/bundle"
+	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore-go/pkg/verify"
 	"github.com/sigstore/sigstore/pkg/signature"
@@ -27,8 +28,14 @@ type Options struct {
 	// Identity is the certificate identity required when Key is nil.
 	Identity Identity
 	// Artifact is the signed file's content; Digest stands in for it.
+	// For a DSSE bundle, Digest is matched against the statement's
+	// subjects.
 	Artifact io.Reader
 	Digest   *Digest
+	// RequireTlog refuses a bundle with no transparency log entry, and
+	// RequireTimestamp one with no RFC 3161 timestamp. Whatever the bundle
+	// carries must verify either way.
+	RequireTlog, RequireTimestamp bool
 }
 
 // Identity is a certificate identity: the OIDC issuer, matched exactly,
@@ -38,6 +45,10 @@ type Identity struct {
 	Issuer        string
 	Subject       string
 	SubjectRegexp string
+	// Extensions are Fulcio certificate extensions that must be present
+	// with exactly these values (empty fields are not checked), such as
+	// GithubWorkflowRepository or SourceRepositoryURI.
+	Extensions certificate.Extensions
 }
 
 // Verify checks bundle b against opts, offline. A verdict against the
@@ -55,7 +66,7 @@ func Verify(ctx context.Context, b *bundle.Bundle, opts Options) (
 	if err != nil {
 		return nil, err
 	}
-	verifierOpts, err := proofsFor(b, opts.Key != nil)
+	verifierOpts, err := proofsFor(b, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -134,6 +145,10 @@ func (i Identity) certificateIdentity() (verify.CertificateIdentity, error) {
 	if err != nil {
 		return verify.CertificateIdentity{}, inputErr("identity", err)
 	}
+	id.Extensions = i.Extensions
+	// The issuer is matched by id.Issuer; an issuer among the required
+	// extensions would be compared a second time, to the same end.
+	id.Extensions.Issuer = ""
 	return id, nil
 }
 
@@ -144,7 +159,8 @@ func (i Identity) certificateIdentity() (verify.CertificateIdentity, error) {
 // entry's integrated time counts when it has an inclusion promise (Rekor v2
 // entries have none). A certificate also needs SCTs and at least one proven
 // time; a key needs no time.
-func proofsFor(b *bundle.Bundle, withKey bool) ([]verify.VerifierOption, error) {
+func proofsFor(b *bundle.Bundle, o Options) ([]verify.VerifierOption, error) {
+	withKey := o.Key != nil
 	entries, err := b.TlogEntries()
 	if err != nil {
 		return nil, inputErr("reading log entries", err)
@@ -152,6 +168,14 @@ func proofsFor(b *bundle.Bundle, withKey bool) ([]verify.VerifierOption, error) 
 	stamps, err := b.Timestamps()
 	if err != nil {
 		return nil, inputErr("reading timestamps", err)
+	}
+	if o.RequireTlog && len(entries) == 0 {
+		return nil, &VerificationError{Check: CheckTlog,
+			Err: errors.New("a transparency log entry is required and the bundle has none")}
+	}
+	if o.RequireTimestamp && len(stamps) == 0 {
+		return nil, &VerificationError{Check: CheckTimestamp,
+			Err: errors.New("an RFC 3161 timestamp is required and the bundle has none")}
 	}
 	var opts []verify.VerifierOption
 	if !withKey {
