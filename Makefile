@@ -86,6 +86,7 @@ release-check:
 tidy-check:
 	$(GO) mod tidy -diff
 	$(GO) -C tools mod tidy -diff
+	$(GO) -C tools/fulcio mod tidy -e -diff
 
 ci:
 	bash .ci/run
