@@ -40,7 +40,7 @@ type fulcioProc struct {
 // fulcioSetup is what fulcio is pointed at.
 type fulcioSetup struct {
 	bin     string
-	dir     string // holds the config, the CT key and the legacy socket
+	dir     string // holds the config and the CT key while fulcio starts
 	issuers map[Issuer]string
 	ctURL   string
 	ctKey   []byte // PEM
@@ -90,7 +90,7 @@ func (s fulcioSetup) start() (*fulcioProc, error) {
 		"--host", "127.0.0.1", "--port", ports[0],
 		"--grpc-host", "127.0.0.1", "--grpc-port", ports[1],
 		"--metrics-port", ports[2],
-		"--legacy-unix-domain-socket", filepath.Join(s.dir, "legacy-"+ports[1]+".sock"),
+		"--legacy-unix-domain-socket", legacySocket(ports[1]),
 		"--config-path", filepath.Join(s.dir, "config.json"),
 		"--ct-log-url", s.ctURL,
 		"--ct-log-public-key-path", filepath.Join(s.dir, "ctfe.pem"))
@@ -178,6 +178,13 @@ func trustBundle(url string) ([]*x509.Certificate, error) {
 		all = append(all, c...)
 	}
 	return cryptoutils.UnmarshalCertificatesFromPEM(all)
+}
+
+// legacySocket names the Unix socket of fulcio's legacy gRPC server after
+// the gRPC port, so that two fulcio processes never share it: fulcio's
+// default is one fixed abstract name.
+func legacySocket(grpcPort string) string {
+	return fmt.Sprintf("@teststack-fulcio-%d-%s", os.Getpid(), grpcPort)
 }
 
 // freePorts returns n ports that were free on 127.0.0.1 a moment ago.

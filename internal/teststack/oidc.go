@@ -2,9 +2,8 @@ package teststack
 
 import (
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -39,17 +38,20 @@ const tokenLifetime = 10 * time.Minute
 // issuers, and signs their tokens.
 type oidcServer struct {
 	srv     *httptest.Server
-	key     *ecdsa.PrivateKey
+	key     *rsa.PrivateKey
 	keyID   string
-	foreign *ecdsa.PrivateKey // signs tokens the key set does not vouch for
+	foreign *rsa.PrivateKey // signs tokens the key set does not vouch for
 }
 
+// newOIDCServer signs with RS256, as GitHub's and Google's issuers do; it is
+// also the one algorithm for which cosign takes --identity-token as a token
+// rather than a file name.
 func newOIDCServer() (*oidcServer, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return nil, err
 	}
-	foreign, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	foreign, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +81,7 @@ func (o *oidcServer) discovery(iss Issuer) http.HandlerFunc {
 			"token_endpoint":                        base + "/token",
 			"response_types_supported":              []string{"id_token"},
 			"subject_types_supported":               []string{"public"},
-			"id_token_signing_alg_values_supported": []string{"ES256"},
+			"id_token_signing_alg_values_supported": []string{"RS256"},
 			"scopes_supported":                      []string{"openid", "email"},
 			"claims_supported":                      []string{"sub", "aud", "iss", "iat", "exp", "email", "email_verified"},
 		})
@@ -88,7 +90,7 @@ func (o *oidcServer) discovery(iss Issuer) http.HandlerFunc {
 
 func (o *oidcServer) keys(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{
-		Key: &o.key.PublicKey, KeyID: o.keyID, Algorithm: string(jose.ES256), Use: "sig",
+		Key: &o.key.PublicKey, KeyID: o.keyID, Algorithm: string(jose.RS256), Use: "sig",
 	}}})
 }
 
@@ -117,7 +119,7 @@ func (o *oidcServer) token(t testing.TB, iss Issuer, claims map[string]any, key 
 		t.Fatalf("teststack: encoding token claims: %v", err)
 	}
 	opts := (&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", o.keyID)
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key}, opts)
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: key}, opts)
 	if err != nil {
 		t.Fatalf("teststack: %v", err)
 	}

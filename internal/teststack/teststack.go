@@ -106,6 +106,8 @@ func startShared() (*shared, error) {
 	if err != nil {
 		return nil, err
 	}
+	// fulcio reads its files as it starts; nothing is left to clean up.
+	defer os.RemoveAll(dir)
 	sh.fulcio, err = startFulcio(fulcioSetup{
 		bin: bin, dir: dir, ctURL: sh.ct.srv.URL, ctKey: ctKey,
 		issuers: map[Issuer]string{
