@@ -141,6 +141,7 @@ func (g *globals) offlineVerifyOptions(cmd *cobra.Command, policyFile string, at
 		Resolver: reg,
 		Backends: []verify.Backend{
 			verify.NewCosignBackend(reg.RemoteOptions(cmd.Context())),
+			verify.NewSigstoreBundleBackend(reg.RemoteOptions(cmd.Context())),
 			verify.NewNotationBackend(g.notationRegistry(reg), vnotation.VerifyOptions{
 				RevocationHTTPClient: b.RevocationClient(), Logger: g.logger,
 			}),

@@ -215,6 +215,7 @@ func (g *globals) verifyOptions(cmd *cobra.Command, policyFile string) (verify.O
 		Resolver: reg,
 		Backends: []verify.Backend{
 			verify.NewCosignBackend(reg.RemoteOptions(cmd.Context())),
+			verify.NewSigstoreBundleBackend(reg.RemoteOptions(cmd.Context())),
 			verify.NewNotationBackend(g.notationRegistry(reg), vnotation.VerifyOptions{Logger: g.logger}),
 		},
 		ImageReader: reg,

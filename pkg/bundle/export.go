@@ -263,6 +263,7 @@ func (e *exporter) policy(ctx context.Context, w *layoutWriter, staged *registry
 		Resolver: staged,
 		Backends: []verify.Backend{
 			verify.NewCosignBackend(staged.RemoteOptions(ctx)),
+			verify.NewSigstoreBundleBackend(staged.RemoteOptions(ctx)),
 			verify.NewNotationBackend(vnotation.RegistryOptions{Transport: staged.Transport()},
 				e.opts.Notation),
 		},

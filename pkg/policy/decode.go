@@ -102,16 +102,21 @@ func (d *decoder) signer(name string, key, n *yaml.Node) *Signer {
 	return s
 }
 
-// cosignSigner decodes a cosign signer: a public key, which it loads, or
-// a keyless identity with its trusted root.
+// cosignSigner decodes a cosign signer: a public key, which it loads with
+// its optional trusted root, or a keyless identity with its trusted root.
 func (d *decoder) cosignSigner(what string, n *yaml.Node) *CosignSigner {
-	f, ok := d.mapping(n, what+" cosign", "key", "keyless")
+	f, ok := d.mapping(n, what+" cosign", "key", "keyless", "trustedRoot")
 	if !ok {
 		return nil
 	}
 	if kv := f.value("keyless"); kv != nil {
 		if f.value("key") != nil {
 			d.errorf(f.keys["keyless"], "%s cosign has both key and keyless; give one", what)
+			return nil
+		}
+		if f.value("trustedRoot") != nil {
+			d.errorf(f.keys["trustedRoot"], "%s cosign trustedRoot is for a key; "+
+				"give a keyless signer's trusted root under keyless", what)
 			return nil
 		}
 		k := d.keylessSigner(what, f.keys["keyless"], kv)
@@ -136,7 +141,22 @@ func (d *decoder) cosignSigner(what string, n *yaml.Node) *CosignSigner {
 		return nil
 	}
 	c.PublicKey = pub
+	if tv := f.value("trustedRoot"); tv != nil && !d.keyTrustedRoot(what, tv, c) {
+		return nil
+	}
 	return c
+}
+
+// keyTrustedRoot reads a key signer's trusted_root.json with the keyless
+// signer's loader.
+func (d *decoder) keyTrustedRoot(what string, v *yaml.Node, c *CosignSigner) bool {
+	var k KeylessSigner
+	if !d.trustedRoot(what+" cosign", v, &k) {
+		return false
+	}
+	c.TrustedRootPath, c.TrustedRootFile, c.TrustedRoot = k.TrustedRootPath, k.TrustedRootFile,
+		k.TrustedRoot
+	return true
 }
 
 // checkSigners reports each name in names that is not a known signer.

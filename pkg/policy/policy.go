@@ -5,6 +5,8 @@ import (
 	"crypto/x509"
 	"strings"
 	"time"
+
+	"github.com/sigstore/sigstore-go/pkg/root"
 )
 
 // Version is the only policy file version this package reads.
@@ -111,6 +113,15 @@ type CosignSigner struct {
 	KeyFile string
 	// PublicKey is the parsed key (ECDSA, RSA or Ed25519).
 	PublicKey crypto.PublicKey
+	// TrustedRootPath is a key signer's optional trusted_root.json as the
+	// policy writes it, and TrustedRootFile the file read.
+	TrustedRootPath string
+	TrustedRootFile string
+	// TrustedRoot holds the transparency logs and timestamp authorities
+	// that a key-signed Sigstore bundle's log entry or timestamp is checked
+	// against; nil when the file gives none, and then such a bundle does
+	// not verify. Classic cosign signatures do not use it.
+	TrustedRoot *root.TrustedRoot
 }
 
 // ImagePolicy is the set of rules for the images in its scope.
