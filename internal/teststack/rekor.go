@@ -30,6 +30,7 @@ import (
 	// The entry kinds that cosign and sigstore-go upload.
 	_ "github.com/sigstore/rekor/pkg/types/dsse/v0.0.1"
 	_ "github.com/sigstore/rekor/pkg/types/hashedrekord/v0.0.1"
+	_ "github.com/sigstore/rekor/pkg/types/intoto/v0.0.1"
 	_ "github.com/sigstore/rekor/pkg/types/intoto/v0.0.2"
 )
 

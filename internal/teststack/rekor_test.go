@@ -7,8 +7,11 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -19,7 +22,9 @@ import (
 	"github.com/sigstore/rekor/pkg/generated/models"
 	"github.com/sigstore/rekor/pkg/pki"
 	"github.com/sigstore/rekor/pkg/types"
+	"github.com/sigstore/rekor/pkg/types/dsse"
 	"github.com/sigstore/rekor/pkg/types/hashedrekord"
+	"github.com/sigstore/rekor/pkg/types/intoto"
 	rekorutil "github.com/sigstore/rekor/pkg/util"
 	rekorverify "github.com/sigstore/rekor/pkg/verify"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
@@ -173,5 +178,86 @@ func TestRekorSearchAndConsistency(t *testing.T) {
 	}
 	if _, err := rekorverify.VerifyCurrentCheckpoint(context.Background(), rc, v, old); err != nil {
 		t.Errorf("current checkpoint is not consistent with the entry's: %v", err)
+	}
+}
+
+// envelopeEntry proposes an entry of kind at version for a DSSE envelope
+// signed by a fresh key, as cosign's attest commands make them.
+func envelopeEntry(t *testing.T, kind, version string) models.ProposedEntry {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const payloadType = "application/vnd.in-toto+json"
+	payload := []byte(`{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a",` +
+		`"digest":{"sha256":"` + strings.Repeat("ab", 32) + `"}}],` +
+		`"predicateType":"https://vouch.test/p","predicate":{}}`)
+	pae := fmt.Sprintf("DSSEv1 %d %s %d %s", len(payloadType), payloadType, len(payload), payload)
+	digest := sha256.Sum256([]byte(pae))
+	sig, err := ecdsa.SignASN1(rand.Reader, key, digest[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := json.Marshal(map[string]any{
+		"payloadType": payloadType,
+		"payload":     payload,
+		"signatures":  []map[string]any{{"sig": sig}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := cryptoutils.MarshalPublicKeyToPEM(&key.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	typ := map[string]func() types.TypeImpl{"dsse": dsse.New, "intoto": intoto.New}[kind]
+	pe, err := typ().CreateProposedEntry(context.Background(), version, types.ArtifactProperties{
+		ArtifactBytes: env, PublicKeyBytes: [][]byte{pub},
+	})
+	if err != nil {
+		t.Fatalf("proposing %s %s: %v", kind, version, err)
+	}
+	return pe
+}
+
+// TestRekorEntryKinds logs each kind of entry that sigstore-go and cosign
+// upload, and checks each is logged under the kind and version proposed.
+func TestRekorEntryKinds(t *testing.T) {
+	s := Start(t)
+	rc, err := client.GetRekorClient(s.RekorURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := rekorVerifier(t, rc)
+	tests := []struct {
+		kind, version string
+		entry         func(t *testing.T) models.ProposedEntry
+	}{
+		{"hashedrekord", "0.0.1", func(t *testing.T) models.ProposedEntry { return hashedRekord(t, "kinds") }},
+		{"dsse", "0.0.1", func(t *testing.T) models.ProposedEntry { return envelopeEntry(t, "dsse", "0.0.1") }},
+		{"intoto", "0.0.1", func(t *testing.T) models.ProposedEntry { return envelopeEntry(t, "intoto", "0.0.1") }},
+		{"intoto", "0.0.2", func(t *testing.T) models.ProposedEntry { return envelopeEntry(t, "intoto", "0.0.2") }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.kind+"/"+tt.version, func(t *testing.T) {
+			created, err := upload(t, rc, tt.entry(t))
+			if err != nil {
+				t.Fatalf("upload: %v", err)
+			}
+			e := created.Payload[created.ETag]
+			verifyEntry(t, &e, v)
+			body, err := base64.StdEncoding.DecodeString(e.Body.(string))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var logged struct{ Kind, APIVersion string }
+			if err := json.Unmarshal(body, &logged); err != nil {
+				t.Fatal(err)
+			}
+			if logged.Kind != tt.kind || logged.APIVersion != tt.version {
+				t.Errorf("logged %s %s, want %s %s", logged.Kind, logged.APIVersion, tt.kind, tt.version)
+			}
+		})
 	}
 }
