@@ -68,7 +68,9 @@ func TestGitHubCertificateExtensions(t *testing.T) {
 // each of these is refused.
 func TestFulcioRefusesBadTokens(t *testing.T) {
 	s := Start(t)
-	email := map[string]any{"sub": "eve@example.com", "email": "eve@example.com", "email_verified": true}
+	email := map[string]any{
+		"sub": "eve@example.com", "email": "eve@example.com", "email_verified": true,
+	}
 	with := func(extra map[string]any) map[string]any {
 		m := map[string]any{}
 		for k, v := range email {
@@ -90,7 +92,8 @@ func TestFulcioRefusesBadTokens(t *testing.T) {
 			"nbf": time.Now().Add(-2 * time.Hour).Unix(),
 			"exp": time.Now().Add(-time.Hour).Unix(),
 		}))},
-		{"untrusted issuer", s.Token(t, EmailIssuer, with(map[string]any{"iss": "https://accounts.example.com"}))},
+		{"untrusted issuer", s.Token(t, EmailIssuer,
+			with(map[string]any{"iss": "https://accounts.example.com"}))},
 		{"GitHub token without workflow claims", s.Token(t, GitHubIssuer, nil)},
 	}
 	for _, tt := range tests {

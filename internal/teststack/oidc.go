@@ -83,7 +83,9 @@ func (o *oidcServer) discovery(iss Issuer) http.HandlerFunc {
 			"subject_types_supported":               []string{"public"},
 			"id_token_signing_alg_values_supported": []string{"RS256"},
 			"scopes_supported":                      []string{"openid", "email"},
-			"claims_supported":                      []string{"sub", "aud", "iss", "iat", "exp", "email", "email_verified"},
+			"claims_supported": []string{
+				"sub", "aud", "iss", "iat", "exp", "email", "email_verified",
+			},
 		})
 	}
 }
@@ -96,7 +98,9 @@ func (o *oidcServer) keys(w http.ResponseWriter, _ *http.Request) {
 
 // token signs claims over the defaults for iss (iss, aud, sub, iat, exp);
 // a claim set to nil removes that default.
-func (o *oidcServer) token(t testing.TB, iss Issuer, claims map[string]any, key crypto.Signer) string {
+func (o *oidcServer) token(t testing.TB, iss Issuer, claims map[string]any,
+	key crypto.Signer,
+) string {
 	t.Helper()
 	now := time.Now()
 	all := map[string]any{

@@ -16,14 +16,16 @@ import (
 
 // inclusionProof proves the entry at index in the tree as it is now, with a
 // checkpoint for that tree. l.mu must be held.
-func (l *rekorLog) inclusionProof(ctx context.Context, index uint64) (*models.InclusionProof, error) {
+func (l *rekorLog) inclusionProof(ctx context.Context, index uint64) (
+	*models.InclusionProof, error,
+) {
 	size := l.tree.Size()
 	hashes, err := l.tree.InclusionProof(index, size)
 	if err != nil {
 		return nil, err
 	}
 	root := l.tree.Hash()
-	checkpoint, err := util.CreateAndSignCheckpoint(ctx, l.origin, l.treeID, size, root, l.signer)
+	checkpoint, err := l.checkpoint(ctx, size, root)
 	if err != nil {
 		return nil, err
 	}
@@ -37,6 +39,12 @@ func (l *rekorLog) inclusionProof(ctx context.Context, index uint64) (*models.In
 		LogIndex: &logIndex, TreeSize: &treeSize, RootHash: &rootHex,
 		Hashes: hexHashes, Checkpoint: &cp,
 	}, nil
+}
+
+// checkpoint signs the tree head of size and root as Rekor does, its
+// origin "<hostname> - <tree ID>".
+func (l *rekorLog) checkpoint(ctx context.Context, size uint64, root []byte) ([]byte, error) {
+	return util.CreateAndSignCheckpoint(ctx, l.origin, l.treeID, size, root, l.signer)
 }
 
 // byIndex answers GET /api/v1/log/entries?logIndex=N.
@@ -134,13 +142,14 @@ func (l *rekorLog) info(w http.ResponseWriter, r *http.Request) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	size, root := l.tree.Size(), l.tree.Hash()
-	checkpoint, err := util.CreateAndSignCheckpoint(r.Context(), l.origin, l.treeID, size, root, l.signer)
+	checkpoint, err := l.checkpoint(r.Context(), size, root)
 	if err != nil {
 		rekorError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
 	treeSize := int64(size) //nolint:gosec // small test log
-	rootHex, sth, treeID := hex.EncodeToString(root), string(checkpoint), strconv.FormatInt(l.treeID, 10)
+	rootHex, sth := hex.EncodeToString(root), string(checkpoint)
+	treeID := strconv.FormatInt(l.treeID, 10)
 	writeJSON(w, http.StatusOK, models.LogInfo{
 		RootHash: &rootHex, SignedTreeHead: &sth, TreeID: &treeID, TreeSize: &treeSize,
 		InactiveShards: []*models.InactiveShardLogInfo{},
@@ -159,7 +168,8 @@ func (l *rekorLog) consistency(w http.ResponseWriter, r *http.Request) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err1 != nil || err2 != nil || first > last || last > l.tree.Size() {
-		rekorError(w, http.StatusBadRequest, "firstSize and lastSize must be sizes the tree had, in order")
+		rekorError(w, http.StatusBadRequest,
+			"firstSize and lastSize must be sizes the tree had, in order")
 		return
 	}
 	hashes, err := l.tree.ConsistencyProof(first, last)

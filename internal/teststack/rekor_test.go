@@ -47,19 +47,22 @@ func hashedRekord(t *testing.T, msg string) models.ProposedEntry {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pe, err := hashedrekord.New().CreateProposedEntry(context.Background(), "", types.ArtifactProperties{
+	props := types.ArtifactProperties{
 		PKIFormat:      string(pki.X509),
 		PublicKeyBytes: [][]byte{pub},
 		SignatureBytes: sig,
 		ArtifactHash:   rekorutil.PrefixSHA(hex.EncodeToString(digest[:])),
-	})
+	}
+	pe, err := hashedrekord.New().CreateProposedEntry(context.Background(), "", props)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return pe
 }
 
-func upload(t *testing.T, rc *genclient.Rekor, pe models.ProposedEntry) (*entries.CreateLogEntryCreated, error) {
+func upload(t *testing.T, rc *genclient.Rekor, pe models.ProposedEntry) (
+	*entries.CreateLogEntryCreated, error,
+) {
 	t.Helper()
 	params := entries.NewCreateLogEntryParamsWithContext(context.Background())
 	params.SetProposedEntry(pe)
@@ -130,7 +133,8 @@ func TestRekorEntries(t *testing.T) {
 	}
 	again := got.Payload[created.ETag]
 	if *again.Verification.InclusionProof.TreeSize <= *entry.Verification.InclusionProof.TreeSize {
-		t.Errorf("proof is for tree size %d, want the grown tree", *again.Verification.InclusionProof.TreeSize)
+		t.Errorf("proof is for tree size %d, want the grown tree",
+			*again.Verification.InclusionProof.TreeSize)
 	}
 	verifyEntry(t, &again, v)
 
@@ -230,18 +234,16 @@ func TestRekorEntryKinds(t *testing.T) {
 		t.Fatal(err)
 	}
 	v := rekorVerifier(t, rc)
-	tests := []struct {
-		kind, version string
-		entry         func(t *testing.T) models.ProposedEntry
-	}{
-		{"hashedrekord", "0.0.1", func(t *testing.T) models.ProposedEntry { return hashedRekord(t, "kinds") }},
-		{"dsse", "0.0.1", func(t *testing.T) models.ProposedEntry { return envelopeEntry(t, "dsse", "0.0.1") }},
-		{"intoto", "0.0.1", func(t *testing.T) models.ProposedEntry { return envelopeEntry(t, "intoto", "0.0.1") }},
-		{"intoto", "0.0.2", func(t *testing.T) models.ProposedEntry { return envelopeEntry(t, "intoto", "0.0.2") }},
+	tests := []struct{ kind, version string }{
+		{"hashedrekord", "0.0.1"}, {"dsse", "0.0.1"}, {"intoto", "0.0.1"}, {"intoto", "0.0.2"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.kind+"/"+tt.version, func(t *testing.T) {
-			created, err := upload(t, rc, tt.entry(t))
+			pe := hashedRekord(t, "kinds")
+			if tt.kind != "hashedrekord" {
+				pe = envelopeEntry(t, tt.kind, tt.version)
+			}
+			created, err := upload(t, rc, pe)
 			if err != nil {
 				t.Fatalf("upload: %v", err)
 			}

@@ -31,7 +31,9 @@ func signOptions(s *Stack, token string) sign.BundleOptions {
 
 // verifyBundle checks b as a strict verifier would: one SCT, one tlog entry
 // and one observer timestamp, signed by email's certificate from issuer.
-func verifyBundle(t *testing.T, s *Stack, b *bundle.Bundle, artifact []byte, issuer, email string) *verify.VerificationResult {
+func verifyBundle(t *testing.T, s *Stack, b *bundle.Bundle, artifact []byte,
+	issuer, email string,
+) *verify.VerificationResult {
 	t.Helper()
 	v, err := verify.NewVerifier(s.TrustedRoot(), verify.WithSignedCertificateTimestamps(1),
 		verify.WithTransparencyLog(1), verify.WithObserverTimestamps(1))
@@ -91,9 +93,12 @@ func TestDSSERoundTrip(t *testing.T) {
 	const email = "bob@example.com"
 	artifact := []byte("release tarball")
 	sum := sha256.Sum256(artifact)
+	subject := map[string]any{
+		"name": "app.tgz", "digest": map[string]string{"sha256": hex.EncodeToString(sum[:])},
+	}
 	statement, err := json.Marshal(map[string]any{
 		"_type":         "https://in-toto.io/Statement/v1",
-		"subject":       []any{map[string]any{"name": "app.tgz", "digest": map[string]string{"sha256": hex.EncodeToString(sum[:])}}},
+		"subject":       []any{subject},
 		"predicateType": "https://slsa.dev/provenance/v1",
 		"predicate":     map[string]any{},
 	})

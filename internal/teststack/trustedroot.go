@@ -83,7 +83,9 @@ func (s *Stack) trustedRoot() (*root.TrustedRoot, error) {
 
 // transparencyLog describes a log whose ID is the SHA-256 of its key's
 // PKIX DER, as both RFC 6962 and Rekor define it.
-func transparencyLog(pub crypto.PublicKey, url string, start time.Time) (*root.TransparencyLog, error) {
+func transparencyLog(pub crypto.PublicKey, url string, start time.Time) (
+	*root.TransparencyLog, error,
+) {
 	der, err := cryptoutils.MarshalPublicKeyToDER(pub)
 	if err != nil {
 		return nil, err
