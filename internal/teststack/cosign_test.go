@@ -2,7 +2,6 @@ package teststack
 
 import (
 	"encoding/json"
-	"encoding/pem"
 	"os"
 	"path/filepath"
 	"testing"
@@ -55,7 +54,7 @@ func TestCosignClassicKeyless(t *testing.T) {
 		return file
 	}
 	blob := write("blob.txt", []byte("classic cosign"))
-	env := keyEnv(t, s, write)
+	env := s.CosignEnv(t, dir)
 	bundle := filepath.Join(dir, "blob.bundle")
 	const email = "erin@example.com"
 	out, errOut, err := cosigncli.Run(t, env, "sign-blob", "--yes", "--tlog-upload=true",
@@ -70,29 +69,6 @@ func TestCosignClassicKeyless(t *testing.T) {
 		"--certificate-oidc-issuer", s.IssuerURL(EmailIssuer), blob)
 	if err != nil {
 		t.Fatalf("cosign verify-blob: %v\n%s%s", err, out, errOut)
-	}
-}
-
-// keyEnv writes the stack's keys and CA for cosign's SIGSTORE_* variables.
-func keyEnv(t *testing.T, s *Stack, write func(string, []byte) string) []string {
-	t.Helper()
-	ctKey, err := pemKey(&s.sh.ct.key.PublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rekorKey, err := pemKey(s.sh.rekor.pub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	chain := s.sh.fulcio.chain
-	var rootPEM []byte
-	for _, c := range chain {
-		rootPEM = append(rootPEM, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
-	}
-	return []string{
-		"SIGSTORE_CT_LOG_PUBLIC_KEY_FILE=" + write("ctfe.pem", ctKey),
-		"SIGSTORE_REKOR_PUBLIC_KEY=" + write("rekor.pem", rekorKey),
-		"SIGSTORE_ROOT_FILE=" + write("fulcio.pem", rootPEM),
 	}
 }
 
@@ -117,7 +93,7 @@ func attestBlob(t *testing.T, s *Stack, kind string) {
 	}
 	blob := write("blob.txt", []byte("attested by cosign as "+kind))
 	predicate := write("predicate.json", []byte(`{"builder":{"id":"teststack"}}`))
-	env := keyEnv(t, s, write)
+	env := s.CosignEnv(t, dir)
 	bundle := filepath.Join(dir, "att.bundle")
 	const email = "frank@example.com"
 	const predicateType = "https://vouch.test/teststack/v1"
