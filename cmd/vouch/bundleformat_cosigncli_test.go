@@ -27,7 +27,7 @@ signers:
   ci: {cosign: {key: keys/ci.pub, trustedRoot: trusted_root.json}}
 policies:
   - name: release
-    scope: ["*/staging/**"]
+    scope: ["*/staging/**", "*/prod/**"]
     signatures: {anyOf: [release]}
     attestations: [{type: sbom, signedBy: [ci]}]
 `
