@@ -67,6 +67,10 @@ type Verified struct {
 	// whatever signer names it appears under; empty when the backend
 	// cannot say.
 	KeyID string
+	// Identity is who a certificate-based signature's certificate names,
+	// for the report: a keyless signature's subject and OIDC issuer; empty
+	// for a key.
+	Identity string
 	// Notes are what the report should say about a pass that is not a
 	// full one, such as checks a notation level only logs.
 	Notes []string

@@ -76,6 +76,34 @@ func (e *evaluator) signedBy(names []string) []string {
 	return out
 }
 
+// who names the signers, each followed by the identity its verified
+// signature's certificate names, where it has one.
+func (e *evaluator) who(names []string) string {
+	var sigs []*checkedEvidence
+	for _, ce := range e.evidence {
+		if ce.ev.Kind() == KindSignature {
+			sigs = append(sigs, ce)
+		}
+	}
+	return whoIn(names, sigs)
+}
+
+// whoIn is who over the given evidence.
+func whoIn(names []string, evidence []*checkedEvidence) string {
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		label := n
+		for _, ce := range evidence {
+			if v := ce.verified[n]; v != nil && v.Identity != "" {
+				label = fmt.Sprintf("%s (%s)", n, v.Identity)
+				break
+			}
+		}
+		out = append(out, label)
+	}
+	return strings.Join(out, ", ")
+}
+
 // distinctSigners returns the signers, among names, that can each be
 // credited with a signature by a key no other of them is credited with:
 // a maximum matching of signers to signing keys. One key named by two
@@ -145,7 +173,7 @@ func (e *evaluator) anyOf(sr *policy.SignatureRule) Check {
 	c.SatisfiedBy = e.signedBy(sr.AnyOf)
 	if len(c.SatisfiedBy) > 0 {
 		c.Passed = true
-		c.Reason = "signed by " + strings.Join(c.SatisfiedBy, ", ")
+		c.Reason = "signed by " + e.who(c.SatisfiedBy)
 		return c
 	}
 	c.Reason = fmt.Sprintf("no valid signature by any of [%s]%s",
@@ -164,7 +192,7 @@ func (e *evaluator) allOf(sr *policy.SignatureRule) Check {
 	}
 	if len(missing) == 0 {
 		c.Passed = true
-		c.Reason = "signed by " + strings.Join(c.SatisfiedBy, ", ")
+		c.Reason = "signed by " + e.who(c.SatisfiedBy)
 		return c
 	}
 	c.Reason = fmt.Sprintf("no valid signature by [%s]%s%s",
@@ -181,7 +209,7 @@ func (e *evaluator) threshold(th *policy.Threshold) Check {
 	if len(c.SatisfiedBy) >= th.Count {
 		c.Passed = true
 		c.Reason = fmt.Sprintf("signed by %d of [%s], threshold %d: %s", len(c.SatisfiedBy), of,
-			th.Count, strings.Join(c.SatisfiedBy, ", "))
+			th.Count, e.who(c.SatisfiedBy))
 		return c
 	}
 	var missing []string
@@ -263,7 +291,7 @@ func (e *evaluator) attestation(ctx context.Context, i int, ar *policy.Attestati
 	}
 	c.Passed = true
 	c.Reason = fmt.Sprintf("%s attestation signed by %s", best.statement.PredicateType,
-		strings.Join(c.SatisfiedBy, ", "))
+		whoIn(c.SatisfiedBy, []*checkedEvidence{best}))
 	if !created.IsZero() {
 		c.Reason += ", created " + created.UTC().Format(time.RFC3339)
 	}

@@ -7,18 +7,20 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/spf13/cobra"
 
 	"github.com/vouchsec/vouch/attest"
 	vcosign "github.com/vouchsec/vouch/pkg/cosign"
 	vnotation "github.com/vouchsec/vouch/pkg/notation"
+	"github.com/vouchsec/vouch/pkg/sigstore"
 )
 
 func newAttestCmd(g *globals) *cobra.Command {
 	var f signFlags
 	var sbomFile, scanFile string
 	cmd := &cobra.Command{
-		Use:   "attest [--backend cosign|notation] --key KEY (--sbom FILE | --scan FILE) IMAGE",
+		Use:   "attest [--backend cosign|notation] (--key KEY | --keyless) (--sbom FILE | --scan FILE) IMAGE",
 		Short: "Attach a signed SBOM or scan-result attestation to an image",
 		Long: `Wrap an SBOM or a vulnerability scan report in an in-toto Statement v1 whose
 subject is the image's digest, sign it and attach it to the image.
@@ -31,7 +33,11 @@ file that is not what the flag says is refused.
 
 --backend cosign (the default) signs the statement in a DSSE envelope with a
 cosign key and stores it as cosign does (the sha256-<hex>.att tag), where
-"cosign verify-attestation" finds it.
+"cosign verify-attestation" finds it. --keyless signs it with a Fulcio
+certificate for your OIDC identity, and --signature-format bundle stores a
+Sigstore bundle v0.3 as an OCI 1.1 referrer instead, as cosign v3 does; the
+identity, log, timestamp and trusted-root flags are those of "vouch sign"
+(see vouch sign --help).
 
 --backend notation stores the statement as an OCI 1.1 artifact (artifact type
 application/vnd.in-toto+json) whose subject is the image, and signs that
@@ -39,6 +45,7 @@ artifact with notation, taking the same signing flags as "vouch sign
 --backend notation".`,
 		Example: `  vouch attest --key ci.key --sbom sbom.spdx.json registry.example.com/app:1.0
   vouch attest --key ci.key --scan trivy.json registry.example.com/app:1.0
+  vouch attest --keyless --sbom sbom.spdx.json registry.example.com/app:1.0
   vouch attest --backend notation --key notary.key --cert notary.crt --sbom bom.cdx.json registry.example.com/app:1.0`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -70,8 +77,8 @@ func (g *globals) attest(cmd *cobra.Command, f *signFlags, image, predType strin
 	ctx := cmd.Context()
 	reg := g.registry()
 	var att func(d name.Digest, st []byte) (string, error)
-	switch f.backend {
-	case backendNotation:
+	switch {
+	case f.backend == backendNotation:
 		s, err := f.notationSigner(ctx)
 		if err != nil {
 			return err
@@ -84,6 +91,14 @@ func (g *globals) attest(cmd *cobra.Command, f *signFlags, image, predType strin
 			a, err := vnotation.Attest(ctx, d, st, s, opts)
 			return fmt.Sprintf("Attested %s (%s, notation-signed artifact %s)",
 				d, predType, a.Manifest.Digest), err
+		}
+	case f.backend == backendCosign && f.sigstore.uses(cmd):
+		opts, err := g.sigstoreOptions(cmd, &f.sigstore, f.key)
+		if err != nil {
+			return err
+		}
+		att = func(d name.Digest, st []byte) (string, error) {
+			return g.attestSigstore(cmd, &f.sigstore, d, st, predType, opts, reg.RemoteOptions(ctx))
 		}
 	default:
 		sv, err := g.loadKey(f.key)
@@ -116,6 +131,56 @@ func (g *globals) attest(cmd *cobra.Command, f *signFlags, image, predType strin
 	}
 	fmt.Fprintln(cmd.OutOrStdout(), msg)
 	return nil
+}
+
+// attestSigstore signs the statement through pkg/sigstore (keyless, or
+// with a key and a log, a timestamp or the bundle format) and stores it
+// in the format asked for.
+func (g *globals) attestSigstore(cmd *cobra.Command, s *sigstoreFlags, d name.Digest, st []byte,
+	predType string, opts sigstore.SignOptions, ropts []remote.Option) (string, error) {
+	ctx := cmd.Context()
+	if _, err := vcosign.CheckStatement(st, d, predType); err != nil {
+		return "", err
+	}
+	classic := s.format != formatBundle
+	signOpts := opts
+	if classic {
+		// The classic timestamp is over the envelope, asked for below.
+		signOpts.TimestampURL = ""
+	}
+	b, err := sigstore.SignStatement(ctx, st, signOpts)
+	if err != nil {
+		return "", signErr(fmt.Errorf("attesting %s: %w", d, err))
+	}
+	var stamped bool
+	if classic {
+		var tsr []byte
+		if opts.TimestampURL != "" {
+			env, err := vcosign.Envelope(b)
+			if err != nil {
+				return "", usageErr(err)
+			}
+			if tsr, err = sigstore.Timestamp(ctx, opts.TimestampURL, opts.Timeout, env); err != nil {
+				return "", signErr(fmt.Errorf("attesting %s: %w", d, err))
+			}
+			stamped = true
+		}
+		a, aerr := vcosign.AttestationFromBundle(b, predType, tsr)
+		if aerr != nil {
+			return "", usageErr(aerr)
+		}
+		err = vcosign.AppendAttestation(ctx, d, a, ropts)
+	} else {
+		err = vcosign.WriteBundle(ctx, d, b, predType, ropts)
+	}
+	if err != nil {
+		return "", fmt.Errorf("storing the attestation of %s: %w", d, err)
+	}
+	desc := describeBundle(b, s.format)
+	if stamped {
+		desc += ", RFC 3161 timestamp"
+	}
+	return fmt.Sprintf("Attested %s (%s; %s)", d, predType, desc), nil
 }
 
 // readPredicate parses and validates the input file and returns the

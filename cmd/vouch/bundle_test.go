@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -271,7 +272,11 @@ const childEnv = "VOUCH_TEST_OFFLINE_BUNDLE"
 // offlineInNetns runs TestBundleOfflineChild in this test binary under
 // unshare -n: a network namespace with no interface up, where any
 // connection would fail.
-func offlineInNetns(t *testing.T, file string) {
+func offlineInNetns(t *testing.T, file string) { offlineInNetnsWant(t, file, 5) }
+
+// offlineInNetnsWant is offlineInNetns for a bundle with want pieces of
+// evidence.
+func offlineInNetnsWant(t *testing.T, file string, want int) {
 	unshare, err := exec.LookPath("unshare")
 	if err == nil {
 		err = exec.Command(unshare, "-n", "true").Run()
@@ -281,7 +286,7 @@ func offlineInNetns(t *testing.T, file string) {
 	}
 	cmd := exec.CommandContext(t.Context(), unshare, "-n", os.Args[0],
 		"-test.run=^TestBundleOfflineChild$", "-test.v")
-	cmd.Env = append(os.Environ(), childEnv+"="+file)
+	cmd.Env = append(os.Environ(), childEnv+"="+file, fmt.Sprintf("%s_WANT=%d", childEnv, want))
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "--- PASS: TestBundleOfflineChild") {
 		t.Fatalf("offline verification in a network namespace: %v\n%s", err, out)
@@ -301,8 +306,12 @@ func TestBundleOfflineChild(t *testing.T) {
 		}
 		t.Fatalf("not in a network namespace without interfaces: dialing loopback gave %v", err)
 	}
+	want, err := strconv.Atoi(os.Getenv(childEnv + "_WANT"))
+	if err != nil {
+		t.Fatalf("%s_WANT: %v", childEnv, err)
+	}
 	res, err := offlineVerify(t, file, "")
-	mustPass(t, res, err, 5)
+	mustPass(t, res, err, want)
 }
 
 func isUnreachable(err error) bool {

@@ -27,6 +27,7 @@ const (
 type signFlags struct {
 	backend, key string
 	notation     notationFlags
+	sigstore     sigstoreFlags
 }
 
 // notationFlags are the flags of the notation backend.
@@ -40,17 +41,19 @@ type notationFlags struct {
 }
 
 // notationOnly are the flags that only the notation backend reads.
-var notationOnly = []string{"cert", "envelope", "timestamp-url", "timestamp-root",
+var notationOnly = []string{"cert", "envelope", "timestamp-root",
 	"plugin", "key-id", "plugin-config", "plugin-dir", "expiry", "user-metadata"}
 
 func (f *signFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.backend, "backend", backendCosign, "signing backend: cosign or notation")
 	fl.StringVar(&f.key, "key", "", "private key file: a cosign key, or with --backend notation a PEM key")
+	f.sigstore.register(fl, true)
 	n := &f.notation
 	fl.StringVar(&n.cert, "cert", "", "notation: PEM certificate chain of --key, signing certificate first")
 	fl.StringVar(&n.envelope, "envelope", vnotation.EnvelopeJWS, "notation: signature envelope, jws or cose")
-	fl.StringVar(&n.tsaURL, "timestamp-url", "", "notation: RFC 3161 timestamp authority to countersign with")
+	fl.StringVar(&n.tsaURL, "timestamp-url", "",
+		"RFC 3161 timestamp authority: over the cosign signature, or a notation countersignature (with --timestamp-root)")
 	fl.StringVar(&n.tsaRoot, "timestamp-root", "", "notation: PEM root certificate(s) of the timestamp authority")
 	fl.StringVar(&n.plugin, "plugin", "", "notation: sign with this notation plugin instead of --key")
 	fl.StringVar(&n.keyID, "key-id", "", "notation: the plugin's key identifier")
@@ -69,11 +72,14 @@ func (f *signFlags) check(cmd *cobra.Command) error {
 				return usageErr(fmt.Errorf("--%s goes with --backend notation", n))
 			}
 		}
-		if f.key == "" {
-			return usageErr(errors.New("--key is required: the cosign private key file"))
-		}
-		return nil
+		f.sigstore.timestampURL = f.notation.tsaURL
+		return f.sigstore.check(cmd, f.key)
 	case backendNotation:
+		for _, n := range sigstoreOnly {
+			if cmd.Flags().Changed(n) {
+				return usageErr(fmt.Errorf("--%s goes with --backend cosign", n))
+			}
+		}
 		return f.notation.check(f.key)
 	}
 	return usageErr(fmt.Errorf("--backend: want cosign or notation, got %q", f.backend))

@@ -38,6 +38,10 @@ func registryErr(err error) error { return &exitError{code: exitRegistry, err: e
 
 // classify picks the exit code for an error from a registry operation.
 func classify(err error) error {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return err
+	}
 	if errors.Is(err, registry.ErrCorruptLayout) {
 		return usageErr(err)
 	}

@@ -80,7 +80,6 @@ func signStatement(ctx context.Context, statement []byte, predicateType string,
 	if err != nil {
 		return nil, fmt.Errorf("signing statement: %w", err)
 	}
-	// TODO(#4): certificate chain, Rekor bundle and RFC 3161 timestamp options.
 	att, err := static.NewAttestation(env,
 		static.WithLayerMediaType(types.DssePayloadType),
 		static.WithAnnotations(map[string]string{PredicateTypeAnnotation: predicateType}))

@@ -69,8 +69,6 @@ func signPayload(ctx context.Context, d name.Digest, sv signature.Signer) (oci.S
 	if err != nil {
 		return nil, fmt.Errorf("signing payload: %w", err)
 	}
-	// TODO(#4): a Fulcio certificate, Rekor bundle or RFC 3161 timestamp is
-	// attached here, as static.WithCertChain / WithBundle / WithRFC3161Timestamp.
 	sig, err := static.NewSignature(p, base64.StdEncoding.EncodeToString(raw))
 	if err != nil {
 		return nil, fmt.Errorf("building signature layer: %w", err)

@@ -84,3 +84,14 @@ func ParseDigest(s string) (Digest, error) {
 	}
 	return Digest{Algorithm: alg, Value: v}, nil
 }
+
+// PublicTrustedRoot returns the public Sigstore instance's trusted root
+// through TUF, as sigstore-go's default client keeps it: cached under
+// ~/.sigstore/root and refreshed when the TUF metadata says so.
+func PublicTrustedRoot() (*root.TrustedRoot, error) {
+	tr, err := root.FetchTrustedRoot()
+	if err != nil {
+		return nil, fmt.Errorf("fetching the public Sigstore trusted root through TUF: %w", err)
+	}
+	return tr, nil
+}

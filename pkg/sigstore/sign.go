@@ -1,6 +1,7 @@
 package sigstore
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/bundle"
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore-go/pkg/sign"
+	"github.com/sigstore/sigstore-go/pkg/verify"
 	"github.com/sigstore/sigstore/pkg/signature"
 )
 
@@ -44,7 +46,8 @@ type SignOptions struct {
 	Timeout time.Duration
 	// TrustedRoot, when set, is what the new bundle is verified against
 	// before it is returned, so that a Fulcio, Rekor or timestamp
-	// authority the verifier will not trust is caught at signing time.
+	// authority the verifier will not trust is caught at signing time;
+	// a failure wraps ErrInput and a *VerificationError.
 	TrustedRoot root.TrustedMaterial
 }
 
@@ -90,7 +93,7 @@ func Sign(ctx context.Context, content sign.Content, opts SignOptions) (*bundle.
 	if timeout == 0 {
 		timeout = 30 * time.Second
 	}
-	bopts := sign.BundleOptions{Context: ctx, TrustedRoot: opts.TrustedRoot}
+	bopts := sign.BundleOptions{Context: ctx}
 	if k := opts.Keyless; k != nil {
 		bopts.CertificateProvider = tagged{ErrFulcio, k.FulcioURL,
 			sign.NewFulcio(&sign.FulcioOptions{BaseURL: k.FulcioURL, Timeout: timeout})}
@@ -115,7 +118,42 @@ func Sign(ctx context.Context, content sign.Content, opts SignOptions) (*bundle.
 	if err != nil {
 		return nil, fmt.Errorf("checking bundle: %w", err)
 	}
+	if opts.TrustedRoot != nil {
+		if err := checkNew(b, content, opts); err != nil {
+			return nil, fmt.Errorf("%w: the new signature does not verify against the trusted root "+
+				"(is it this deployment's?): %w", ErrInput, err)
+		}
+	}
 	return b, nil
+}
+
+// checkNew verifies a bundle just made against opts.TrustedRoot, with
+// every proof it carries required: the certificate's chain and SCTs, the
+// log entry, the timestamp. The identity is the caller's own, so it is
+// not checked.
+func checkNew(b *bundle.Bundle, content sign.Content, opts SignOptions) error {
+	vo := Options{TrustedRoot: opts.TrustedRoot}
+	policy := verify.WithoutIdentitiesUnsafe()
+	if opts.Signer != nil {
+		vo.Key = opts.Signer
+		policy = verify.WithKey()
+	}
+	proofs, err := proofsFor(b, vo)
+	if err != nil {
+		return err
+	}
+	v, err := verify.NewVerifier(trustedMaterial(vo), proofs...)
+	if err != nil {
+		return err
+	}
+	artifact := verify.WithoutArtifactUnsafe()
+	if p, ok := content.(*sign.PlainData); ok {
+		artifact = verify.WithArtifact(bytes.NewReader(p.Data))
+	}
+	if _, err := v.Verify(b, verify.NewPolicy(artifact, policy)); err != nil {
+		return &VerificationError{Check: checkOf(err), Err: err}
+	}
+	return nil
 }
 
 // keypair returns the key to sign with: the caller's, or a fresh one for
@@ -141,18 +179,15 @@ func (o SignOptions) keypair() (sign.Keypair, error) {
 }
 
 // classifySignErr names what failed in sign.Bundle. Fulcio and Rekor
-// errors are tagged on the way out of their providers; the key's own
+// errors are tagged on the way out of their providers and the key's own
 // errors carry errSigning; with those excluded only the timestamp
-// authority and the final check against the trusted root remain.
+// authority remains.
 func classifySignErr(err error, opts SignOptions) error {
 	switch {
 	case errors.Is(err, errSigning), errors.Is(err, ErrFulcio), errors.Is(err, ErrRekor):
 		return err
 	case opts.TimestampURL != "":
 		return fmt.Errorf("%w %s: %w", ErrTimestampAuthority, opts.TimestampURL, err)
-	case opts.TrustedRoot != nil:
-		return fmt.Errorf("%w: the new bundle does not verify against the trusted root: %w",
-			ErrInput, err)
 	default:
 		return fmt.Errorf("making bundle: %w", err)
 	}
@@ -184,4 +219,20 @@ func (t tagged) GetTransparencyLogEntry(ctx context.Context, keyOrCertPEM []byte
 		return fmt.Errorf("%w %s: logging the signature: %w", t.tag, t.url, err)
 	}
 	return nil
+}
+
+// Timestamp asks the RFC 3161 timestamp authority at url for a timestamp
+// over data and returns the DER TimeStampResponse. cosign's classic
+// attestations are timestamped over the whole DSSE envelope, where a
+// bundle's timestamp is over the envelope's signature.
+func Timestamp(ctx context.Context, url string, timeout time.Duration, data []byte) ([]byte, error) {
+	if timeout == 0 {
+		timeout = 30 * time.Second
+	}
+	ta := sign.NewTimestampAuthority(&sign.TimestampAuthorityOptions{URL: url, Timeout: timeout})
+	tsr, err := ta.GetTimestamp(ctx, data)
+	if err != nil {
+		return nil, fmt.Errorf("%w %s: %w", ErrTimestampAuthority, url, err)
+	}
+	return tsr, nil
 }
