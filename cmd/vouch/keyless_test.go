@@ -14,8 +14,8 @@ import (
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 
 	"github.com/vouchsec/vouch/internal/cosigncli"
-	"github.com/vouchsec/vouch/internal/teststack"
 	"github.com/vouchsec/vouch/internal/testreg"
+	"github.com/vouchsec/vouch/internal/teststack"
 	"github.com/vouchsec/vouch/internal/testtsa"
 	vcosign "github.com/vouchsec/vouch/pkg/cosign"
 )
