@@ -116,7 +116,8 @@ func (e *bundleEvidence) PredicateType() string { return e.predicateType }
 
 // Verify implements [Evidence]: the bundle must verify offline against the
 // signer's key or identity, and its statement must name digest d.
-func (e *bundleEvidence) Verify(ctx context.Context, d v1.Hash, s *policy.Signer) (*Verified, error) {
+func (e *bundleEvidence) Verify(ctx context.Context, d v1.Hash,
+	s *policy.Signer) (*Verified, error) {
 	if s.Cosign == nil {
 		return nil, ErrSignerKind
 	}

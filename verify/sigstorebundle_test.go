@@ -3,8 +3,6 @@ package verify_test
 import (
 	"bytes"
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"log"
 	"net/http"
@@ -231,8 +229,9 @@ func TestSigstoreBundleKeyRoundTrip(t *testing.T) {
 		if msg := f.failure(e, "other"); !strings.Contains(msg, "check failed") {
 			t.Errorf("wrong key: %q does not name the failed check", msg)
 		}
-		if msg := f.failure(e, "bare"); !strings.Contains(msg,
-			"timestamp check failed: the bundle has an RFC 3161 timestamp and the signer has no trustedRoot") {
+		const noRoot = "timestamp check failed: " +
+			"the bundle has an RFC 3161 timestamp and the signer has no trustedRoot"
+		if msg := f.failure(e, "bare"); !strings.Contains(msg, noRoot) {
 			t.Errorf("signer without trustedRoot: %q", msg)
 		}
 	}
@@ -297,7 +296,8 @@ func TestSigstoreBundleRefusals(t *testing.T) {
 	f.write(f.sign("release", &sign.PlainData{Data: []byte("a file")}, false), "")
 	for _, e := range f.evidence(2) {
 		msg := f.failure(e, "release")
-		if !strings.Contains(msg, bigDigest.String()+" is") && !strings.Contains(msg, "message-signature") {
+		if !strings.Contains(msg, bigDigest.String()+" is") &&
+			!strings.Contains(msg, "message-signature") {
 			t.Errorf("%s: %q, want the oversized layer named or a message signature refused",
 				e.Source(), msg)
 		}
@@ -339,7 +339,5 @@ func (tp *tamperer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header()[k] = v
 	}
 	w.WriteHeader(rec.Code)
-	if _, err := w.Write(body); err != nil {
-		panic(fmt.Sprintf("tamperer: %v", errors.Unwrap(err)))
-	}
+	_, _ = w.Write(body) // The client sees a short body if this fails.
 }

@@ -34,12 +34,14 @@ policies:
 }
 
 func TestKeySignerTrustedRootRefusals(t *testing.T) {
+	const key = "key: keys/containers-image.cosign.pub"
 	tests := []struct{ name, signer, want string }{
-		{"missing file", `{key: keys/containers-image.cosign.pub, trustedRoot: nope.json}`,
+		{"missing file", `{` + key + `, trustedRoot: nope.json}`,
 			`signer "s" cosign trustedRoot nope.json: loading trusted root`},
-		{"not a root", `{key: keys/containers-image.cosign.pub, trustedRoot: keys/containers-image.cosign.pub}`,
+		{"not a root", `{` + key + `, trustedRoot: keys/containers-image.cosign.pub}`,
 			"loading trusted root"},
-		{"keyless", `{trustedRoot: trusted_root.json, keyless: {issuer: i, subject: s, trustedRoot: trusted_root.json}}`,
+		{"keyless", `{trustedRoot: trusted_root.json, keyless: {issuer: i, subject: s, ` +
+			`trustedRoot: trusted_root.json}}`,
 			"cosign trustedRoot is for a key"},
 	}
 	for _, tc := range tests {
