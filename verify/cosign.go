@@ -143,6 +143,7 @@ func (e *cosignEvidence) verifyKeyless(ctx context.Context, d v1.Hash,
 		SubjectRegexp:    k.AnchoredSubjectRegexp(),
 		RequireTlog:      k.RequireTlog,
 		RequireTimestamp: k.RequireTimestamp,
+		Claims:           k.Claims,
 	}
 	verify := vcosign.VerifyKeylessSignature
 	if e.kind == KindAttestation {

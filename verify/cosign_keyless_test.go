@@ -85,6 +85,9 @@ func TestCosignKeylessCorpus(t *testing.T) {
 		{"regexp matching a prefix only", mitr + `subjectRegexp: 'mitr@redhat'`, true,
 			"identity check"},
 		{"no SET with requireTlog", mitr + `subject: mitr@redhat.com`, false, "tlog check"},
+		{"claim the certificate lacks", mitr + `subject: mitr@redhat.com, ` +
+			`claims: {sourceRepositoryURI: "https://github.com/acme/app"}`, true,
+			`identity check: claim sourceRepositoryURI: want "https://github.com/acme/app"`},
 	}
 	for _, c := range corpus.KeylessCases(t) {
 		for _, tc := range tests {

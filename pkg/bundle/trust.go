@@ -221,6 +221,9 @@ func signerPaths(s *policy.Signer) (written, resolved []string) {
 	if c := s.Cosign; c != nil && c.KeyPath != "" {
 		written, resolved = append(written, c.KeyPath), append(resolved, c.KeyFile)
 	}
+	if c := s.Cosign; c != nil && c.TrustedRootPath != "" {
+		written, resolved = append(written, c.TrustedRootPath), append(resolved, c.TrustedRootFile)
+	}
 	if c := s.Cosign; c != nil && c.Keyless != nil {
 		k := c.Keyless
 		written, resolved = append(written, k.TrustedRootPath), append(resolved, k.TrustedRootFile)
@@ -300,6 +303,7 @@ func relativize(data []byte, rewrite map[string]string) ([]byte, error) {
 		s := signers.Content[i]
 		for _, n := range []*yaml.Node{
 			mapValue(mapValue(s, "cosign"), "key"),
+			mapValue(mapValue(s, "cosign"), "trustedRoot"),
 			mapValue(mapValue(mapValue(s, "cosign"), "keyless"), "trustedRoot"),
 			mapValue(mapValue(s, "notation"), "trustStore"),
 			mapValue(mapValue(s, "notation"), "tsaTrustStore"),

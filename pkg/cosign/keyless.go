@@ -4,11 +4,15 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"fmt"
+	"reflect"
+	"strings"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/sigstore/cosign/v2/pkg/cosign"
 	"github.com/sigstore/cosign/v2/pkg/oci"
+	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 )
@@ -21,7 +25,7 @@ const (
 	// of the trusted root, or was not valid at the signature's proven time.
 	CheckCertificateChain = "certificate-chain"
 	// CheckIdentity: the certificate's issuer or subject is not the one
-	// the signer names.
+	// the signer names, or it lacks a claim the signer pins.
 	CheckIdentity = "identity"
 	// CheckSCT: the certificate has no embedded SCT from a CT log of the
 	// trusted root.
@@ -55,6 +59,10 @@ type Keyless struct {
 	RequireTlog bool
 	// RequireTimestamp requires an RFC 3161 timestamp.
 	RequireTimestamp bool
+	// Claims are Fulcio certificate extensions the certificate must carry
+	// with exactly these values, such as SourceRepositoryURI; empty fields
+	// are not checked.
+	Claims certificate.Extensions
 }
 
 // KeylessResult is what a keyless verification proved.
@@ -143,6 +151,9 @@ func (k *Keyless) precheck(sig oci.Signature, co *cosign.CheckOpts) (*KeylessRes
 	if err := cosign.CheckCertificatePolicy(cert, co); err != nil {
 		return nil, &CheckError{Check: CheckIdentity, Err: err}
 	}
+	if err := k.checkClaims(cert); err != nil {
+		return nil, err
+	}
 	at := time.Now()
 	if k.RequireTlog {
 		if at, err = k.tlog(sig, co); err != nil {
@@ -160,6 +171,39 @@ func (k *Keyless) precheck(sig oci.Signature, co *cosign.CheckOpts) (*KeylessRes
 		return nil, err
 	}
 	return res, nil
+}
+
+// checkClaims compares the certificate's Fulcio extensions with k.Claims,
+// with sigstore-go's comparison, and names the first claim that differs.
+func (k *Keyless) checkClaims(cert *x509.Certificate) error {
+	if k.Claims == (certificate.Extensions{}) {
+		return nil
+	}
+	sum, err := certificate.SummarizeCertificate(cert)
+	if err != nil {
+		return &CheckError{Check: CheckCertificate, Err: fmt.Errorf("reading extensions: %w", err)}
+	}
+	if err := certificate.CompareExtensions(k.Claims, sum.Extensions); err != nil {
+		return &CheckError{Check: CheckIdentity, Err: claimMismatch(k.Claims, sum.Extensions, err)}
+	}
+	return nil
+}
+
+// claimMismatch says which claim of want got lacks, by the claim's JSON
+// name (as a policy writes it), or else returns err.
+func claimMismatch(want, got certificate.Extensions, err error) error {
+	w, g := reflect.ValueOf(want), reflect.ValueOf(got)
+	for i := range w.NumField() {
+		name, _, _ := strings.Cut(w.Type().Field(i).Tag.Get("json"), ",")
+		ws, gs := w.Field(i).String(), g.Field(i).String()
+		if w.Field(i).Kind() == reflect.String && ws != "" && ws != gs {
+			if gs == "" {
+				return fmt.Errorf("claim %s: want %q, the certificate has none", name, ws)
+			}
+			return fmt.Errorf("claim %s: want %q, the certificate has %q", name, ws, gs)
+		}
+	}
+	return err
 }
 
 // tlog verifies the Rekor bundle offline and returns its integrated time.

@@ -14,7 +14,9 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/sigstore/cosign/v2/pkg/oci"
 	"github.com/sigstore/cosign/v2/pkg/oci/layout"
+	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
 	"github.com/sigstore/sigstore-go/pkg/root"
 
 	"github.com/vouchsec/vouch/internal/corpus"
@@ -194,4 +196,97 @@ func TestVerifyKeylessAttestationCorpus(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestVerifyKeylessClaims checks Fulcio claims on the corpus's GitHub
+// Actions attestation, whose identity is the SLSA generator's reusable
+// workflow and whose source repository is slsa-framework/example-package:
+// the claims are what tie the one to the other.
+func TestVerifyKeylessClaims(t *testing.T) {
+	const repo = "https://github.com/slsa-framework/example-package"
+	tests := []struct {
+		name   string
+		claims certificate.Extensions
+		want   string // part of the identity check's reason; "" for a pass
+	}{
+		{"repository and trigger", certificate.Extensions{SourceRepositoryURI: repo,
+			BuildTrigger:             "workflow_dispatch",
+			GithubWorkflowRepository: "slsa-framework/example-package"}, ""},
+		{"other repository", certificate.Extensions{SourceRepositoryURI: repo + "-evil"},
+			`claim sourceRepositoryURI: want "` + repo + `-evil", the certificate has "` + repo + `"`},
+		{"other trigger", certificate.Extensions{SourceRepositoryURI: repo, BuildTrigger: "push"},
+			`claim buildTrigger: want "push", the certificate has "workflow_dispatch"`},
+		{"other ref", certificate.Extensions{SourceRepositoryRef: "refs/tags/v1.0.0"},
+			`claim sourceRepositoryRef: want "refs/tags/v1.0.0"`},
+	}
+	var c corpus.Case
+	for _, lc := range corpus.Cases(t, "cosign-oci-layout-attestation") {
+		if lc.Expected == "pass" {
+			c = lc
+		}
+	}
+	att, h := layoutAttestation(t, c)
+	tr, err := root.NewTrustedRootFromPath(corpus.Path(t, c.TrustedRoot))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			k := &Keyless{TrustedMaterial: tr, Issuer: c.Identity.Issuer,
+				Subject: c.Identity.SAN, RequireTlog: true, Claims: tt.claims}
+			_, err := VerifyKeylessAttestation(context.Background(), att, h, k)
+			if tt.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			var ce *CheckError
+			if !errors.As(err, &ce) || ce.Check != CheckIdentity ||
+				!strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want an identity check failure with %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestVerifyKeylessSignatureClaimMissing checks that a claim the
+// certificate does not carry at all (the corpus's signatures were made by
+// a person, with no workflow extensions) refuses the signature.
+func TestVerifyKeylessSignatureClaimMissing(t *testing.T) {
+	for _, c := range corpus.KeylessCases(t) {
+		sig, h := corpus.CosignSignature(t, c, true)
+		k := corpusKeyless(t, c)
+		k.Claims.GithubWorkflowRepository = "acme/app"
+		_, err := VerifyKeylessSignature(context.Background(), sig, h, k)
+		var ce *CheckError
+		if !errors.As(err, &ce) || ce.Check != CheckIdentity ||
+			!strings.Contains(err.Error(), `claim githubWorkflowRepository: want "acme/app", `+
+				"the certificate has none") {
+			t.Errorf("%s: err = %v, want an identity check failure naming the claim", c.ID, err)
+		}
+	}
+}
+
+// layoutAttestation reads the first attestation of a corpus OCI layout
+// and the digest of the image it is for.
+func layoutAttestation(t *testing.T, c corpus.Case) (oci.Signature, v1.Hash) {
+	t.Helper()
+	idx, err := layout.SignedImageIndex(corpus.Path(t, c.Layout))
+	if err != nil {
+		t.Fatal(err)
+	}
+	atts, err := idx.Attestations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := atts.Get()
+	if err != nil || len(list) == 0 {
+		t.Fatalf("attestations: %d, %v", len(list), err)
+	}
+	h, err := v1.NewHash(c.SubjectDigest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return list[0], h
 }

@@ -92,6 +92,9 @@ type SignerExplanation struct {
 	Subject       string `json:"subject,omitempty"`
 	SubjectRegexp string `json:"subjectRegexp,omitempty"`
 	TrustedRoot   string `json:"trustedRoot,omitempty"`
+	// Claims are the Fulcio certificate extensions a keyless signer pins,
+	// by their JSON names, in the order of certificate.Extensions.
+	Claims []Claim `json:"claims,omitempty"`
 	// The rest describe a notation signer: its trust stores as the policy
 	// names them, the subjects of the certificates in them, its
 	// identities and its level.
@@ -198,6 +201,7 @@ func explainSigner(s *Signer) SignerExplanation {
 		k := c.Keyless
 		se.Issuer, se.Subject, se.SubjectRegexp = k.Issuer, k.Subject, k.SubjectRegexp
 		se.TrustedRoot = k.TrustedRootPath
+		se.Claims = k.ClaimList()
 	} else if c != nil {
 		se.Key, se.KeyAlgorithm = c.KeyPath, keyAlgorithm(c)
 		if der, err := x509.MarshalPKIXPublicKey(c.PublicKey); err == nil {

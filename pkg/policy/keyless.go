@@ -2,7 +2,9 @@ package policy
 
 import (
 	"fmt"
+	"reflect"
 	"regexp"
+	"strings"
 
 	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
 	"github.com/sigstore/sigstore-go/pkg/root"
@@ -41,9 +43,56 @@ type KeylessSigner struct {
 	// the trusted root; false unless the file says so.
 	RequireTimestamp bool
 	// Claims are Fulcio certificate extensions the certificate must carry
-	// with exactly these values; empty fields are not checked.
+	// with exactly these values; empty fields are not checked. The file
+	// names them by their JSON names (sourceRepositoryURI); Issuer is
+	// never set here, the signer's Issuer says that.
 	Claims certificate.Extensions
 	Pos    Position
+}
+
+// GitHubActionsIssuer is the OIDC issuer of GitHub Actions workflow
+// identity tokens.
+const GitHubActionsIssuer = "https://token.actions.githubusercontent.com"
+
+// Claim is one pinned Fulcio certificate extension: its JSON name, as a
+// policy's claims mapping writes it, and the value required.
+type Claim struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// ClaimList returns the claims k pins, in the order of
+// certificate.Extensions.
+func (k *KeylessSigner) ClaimList() []Claim {
+	v := reflect.ValueOf(k.Claims)
+	var out []Claim
+	for _, f := range claimFields() {
+		if s := v.Field(f.index).String(); s != "" {
+			out = append(out, Claim{Name: f.name, Value: s})
+		}
+	}
+	return out
+}
+
+// claimField is a key of a claims mapping: the JSON name of a
+// certificate.Extensions field, and the field's index.
+type claimField struct {
+	name  string
+	index int
+}
+
+// claimFields lists the string fields of certificate.Extensions by JSON
+// name, leaving out the issuer.
+func claimFields() []claimField {
+	t := reflect.TypeFor[certificate.Extensions]()
+	var out []claimField
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "issuer" && t.Field(i).Type.Kind() == reflect.String {
+			out = append(out, claimField{name: name, index: i})
+		}
+	}
+	return out
 }
 
 // AnchoredSubjectRegexp returns SubjectRegexp wrapped so that it matches
@@ -61,7 +110,7 @@ func anchor(re string) string { return "^(?:" + re + ")$" }
 func (d *decoder) keylessSigner(what string, key, n *yaml.Node) *KeylessSigner {
 	what += " cosign keyless"
 	f, ok := d.mapping(n, what, "issuer", "subject", "subjectRegexp", "trustedRoot",
-		"requireTlog", "requireTimestamp")
+		"requireTlog", "requireTimestamp", "claims")
 	if !ok {
 		return nil
 	}
@@ -88,10 +137,49 @@ func (d *decoder) keylessSigner(what string, key, n *yaml.Node) *KeylessSigner {
 		k.RequireTimestamp, good = d.boolean(v, what+" requireTimestamp")
 		ok = ok && good
 	}
+	if v := f.value("claims"); v != nil {
+		ok = d.claims(what, v, k) && ok
+	}
 	if !ok {
 		return nil
 	}
 	return k
+}
+
+// claims decodes the claims mapping n into k.Claims. A value is compared
+// as the file writes it, so an unquoted number is its digits.
+func (d *decoder) claims(what string, n *yaml.Node, k *KeylessSigner) bool {
+	what += " claims"
+	fields := claimFields()
+	known := make([]string, len(fields))
+	for i, cf := range fields {
+		known[i] = cf.name
+	}
+	// issuer is a known key only to be refused with a reason.
+	f, ok := d.mapping(n, what, append(known, "issuer")...)
+	if !ok {
+		return false
+	}
+	if len(n.Content) == 0 {
+		d.errorf(n, "%s is empty; pin at least one claim or leave claims out", what)
+		return false
+	}
+	ok = len(f.vals)*2 == len(n.Content)
+	if key := f.keys["issuer"]; key != nil {
+		d.errorf(key, "%s cannot pin issuer: the signer's issuer says which it is", what)
+		ok = false
+	}
+	v := reflect.ValueOf(&k.Claims).Elem()
+	for _, cf := range fields {
+		n := f.value(cf.name)
+		if n == nil {
+			continue
+		}
+		s, good := d.str(n, what+" "+cf.name)
+		v.Field(cf.index).SetString(s)
+		ok = ok && good
+	}
+	return ok
 }
 
 // keylessSubject decodes exactly one of subject and subjectRegexp into k.

@@ -49,6 +49,11 @@ const (
 	LintNotationLevel = "notation-level"
 	// LintNotationAnyIdentity is a notation signer trusting identity "*".
 	LintNotationAnyIdentity = "notation-any-identity"
+	// LintKeylessRepositoryUnpinned is a GitHub Actions keyless signer
+	// whose identity is a subjectRegexp and whose claims pin no
+	// repository, so that the regexp alone decides which repositories'
+	// workflows count.
+	LintKeylessRepositoryUnpinned = "keyless-repository-unpinned"
 	// LintSkipVerification is a policy that admits its scope unchecked.
 	LintSkipVerification = "skip-verification"
 	// LintVulnNoMaxAge is a vuln attestation requirement without maxAge.

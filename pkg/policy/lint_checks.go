@@ -31,7 +31,30 @@ func (l *linter) signers(p *Policy) {
 		if s.Notation != nil {
 			l.notation(s)
 		}
+		if s.Cosign != nil && s.Cosign.Keyless != nil {
+			l.keyless(s)
+		}
 	}
+}
+
+// keyless warns about a GitHub Actions signer trusted by a subjectRegexp
+// alone: a pattern such as .*acme/app.* also matches the workflows of
+// acme/app-evil and of evil/acme/app, and a claim pinning the repository
+// is the check a reviewer can read.
+func (l *linter) keyless(s *Signer) {
+	k := s.Cosign.Keyless
+	c := k.Claims
+	if k.Issuer != GitHubActionsIssuer || k.SubjectRegexp == "" || c.SourceRepositoryURI != "" ||
+		c.SourceRepositoryIdentifier != "" || c.GithubWorkflowRepository != "" {
+		return
+	}
+	at := k.Pos
+	if v := yamlValue(l.tree, "signers", s.Name, "cosign", "keyless", "subjectRegexp"); v != nil {
+		at = l.pos(v)
+	}
+	l.warn(at, LintKeylessRepositoryUnpinned, "keyless signer %q trusts any GitHub Actions "+
+		"workflow whose identity matches subjectRegexp %q, and no claim pins the repository; "+
+		"add claims: {sourceRepositoryURI: https://github.com/OWNER/REPO}", s.Name, k.SubjectRegexp)
 }
 
 // referencedSigners lists every signer name a policy refers to.
