@@ -225,6 +225,7 @@ func TestKeylessVerifyRefusals(t *testing.T) {
 
 	noSCT := h.write("sigstore/no_ct.json", string(rootWithout(t, s, "ct")))
 	noCA := h.write("sigstore/no_ca.json", string(rootWithout(t, s, "ca")))
+	noTSA := h.write("sigstore/no_tsa.json", string(rootWithout(t, s, "tsa")))
 
 	for _, tt := range []struct {
 		name, signer, img, reason string
@@ -242,6 +243,8 @@ func TestKeylessVerifyRefusals(t *testing.T) {
 		{"untrusted CA", "{issuer: " + email + ", subject: " + releaser + "}", relImg, "certificate"},
 		{"no SCT from a trusted CT log", "{issuer: " + email + ", subject: " + releaser + "}",
 			relImg, "sct"},
+		{"timestamp from an untrusted authority", "{issuer: " + email + ", subject: " + releaser +
+			", requireTimestamp: true}", relImg, "timestamp"},
 		// The controls: the same signatures pass where the policy allows
 		// them, so the refusals above are for their stated reasons.
 		{"control: the other repository's own regexp",
@@ -258,6 +261,8 @@ func TestKeylessVerifyRefusals(t *testing.T) {
 				trusted = noCA
 			case "no SCT from a trusted CT log":
 				trusted = noSCT
+			case "timestamp from an untrusted authority":
+				trusted = noTSA
 			}
 			p := h.write("refuse.yaml", fmt.Sprintf(`version: v1
 signers:
@@ -334,20 +339,21 @@ func swapRekorBundle(t *testing.T, h *harness, target, donor string) string {
 	return img
 }
 
-// rootWithout is the stack's trusted root with its CT logs ("ct") or its
-// Fulcio CA ("ca") left out.
+// rootWithout is the stack's trusted root with its CT logs ("ct"), its
+// Fulcio CA ("ca") or its timestamp authority ("tsa") left out.
 func rootWithout(t *testing.T, s *teststack.Stack, part string) []byte {
 	t.Helper()
 	tr := s.TrustedRoot()
-	cas, ct := tr.FulcioCertificateAuthorities(), tr.CTLogs()
+	cas, ct, tsas := tr.FulcioCertificateAuthorities(), tr.CTLogs(), tr.TimestampingAuthorities()
 	switch part {
 	case "ct":
 		ct = nil
 	case "ca":
 		cas = nil
+	case "tsa":
+		tsas = nil
 	}
-	trimmed, err := root.NewTrustedRoot(root.TrustedRootMediaType01, cas, ct,
-		tr.TimestampingAuthorities(), tr.RekorLogs())
+	trimmed, err := root.NewTrustedRoot(root.TrustedRootMediaType01, cas, ct, tsas, tr.RekorLogs())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -211,10 +211,37 @@ func signerList(names []string, kinds map[string]string) string {
 }
 
 func explainSignerText(b *strings.Builder, s policy.SignerExplanation) {
-	switch s.Kind {
-	case "cosign":
+	switch {
+	case s.Kind == "cosign" && s.Issuer != "":
+		id := "subject " + s.Subject
+		if s.SubjectRegexp != "" {
+			id = "subject matching " + s.SubjectRegexp + " (all of it)"
+		}
+		fmt.Fprintf(b, "  %s: cosign keyless, issuer %s, %s\n", s.Name, s.Issuer, id)
+		root := s.TrustedRoot
+		if root == "" {
+			root = "the public Sigstore instance's, from TUF"
+		}
+		fmt.Fprintf(b, "    trusted root: %s\n", root)
+		var needs []string
+		if s.RequireTlog {
+			needs = append(needs, "a Rekor entry")
+		}
+		if s.RequireTimestamp {
+			needs = append(needs, "an RFC 3161 timestamp")
+		}
+		if len(needs) > 0 {
+			fmt.Fprintf(b, "    requires: %s\n", strings.Join(needs, " and "))
+		}
+		for _, c := range s.Claims {
+			fmt.Fprintf(b, "    claim %s: %s\n", c.Name, c.Value)
+		}
+	case s.Kind == "cosign":
 		fmt.Fprintf(b, "  %s: cosign key %s, %s, %s\n", s.Name, s.Key, s.KeyAlgorithm, s.KeyFingerprint)
-	case "notation":
+		if s.TrustedRoot != "" {
+			fmt.Fprintf(b, "    trusted root: %s\n", s.TrustedRoot)
+		}
+	case s.Kind == "notation":
 		fmt.Fprintf(b, "  %s: notation, level %s\n", s.Name, s.Level)
 		fmt.Fprintf(b, "    trust store %s: %s\n", s.TrustStore, strings.Join(s.TrustStoreSubjects, "; "))
 		if s.TSATrustStore != "" {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/digitorus/timestamp"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/sigstore/cosign/v2/pkg/cosign"
 	"github.com/sigstore/cosign/v2/pkg/oci"
@@ -224,7 +225,7 @@ func (k *Keyless) tlog(sig oci.Signature, co *cosign.CheckOpts) (time.Time, erro
 
 // timestamp verifies the RFC 3161 timestamp and returns its time.
 func (k *Keyless) timestamp(sig oci.Signature, co *cosign.CheckOpts) (time.Time, error) {
-	ts, err := cosign.VerifyRFC3161Timestamp(sig, co)
+	ts, err := verifyTimestamp(sig, co)
 	if err == nil && ts == nil {
 		err = errors.New("no RFC 3161 timestamp on the signature")
 	}
@@ -232,6 +233,21 @@ func (k *Keyless) timestamp(sig oci.Signature, co *cosign.CheckOpts) (time.Time,
 		return time.Time{}, &CheckError{Check: CheckTimestamp, Err: err}
 	}
 	return ts.Time, nil
+}
+
+// verifyTimestamp is cosign.VerifyRFC3161Timestamp, which with trusted
+// material indexes the verified timestamps without checking that one
+// verified: a timestamp the trusted root's authorities did not sign makes
+// it panic (cosign v2.6.5, pkg/cosign/verify.go). The panic is turned back
+// into the refusal it stands for.
+func verifyTimestamp(sig oci.Signature, co *cosign.CheckOpts) (ts *timestamp.Timestamp, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			ts, err = nil, fmt.Errorf("the timestamp does not verify with any timestamp "+
+				"authority of the trusted root (%v)", r)
+		}
+	}()
+	return cosign.VerifyRFC3161Timestamp(sig, co)
 }
 
 // chain checks that cert chains to the trusted root (without identities,

@@ -92,6 +92,10 @@ type SignerExplanation struct {
 	Subject       string `json:"subject,omitempty"`
 	SubjectRegexp string `json:"subjectRegexp,omitempty"`
 	TrustedRoot   string `json:"trustedRoot,omitempty"`
+	// RequireTlog and RequireTimestamp are a keyless signer's demands for
+	// a Rekor entry and an RFC 3161 timestamp.
+	RequireTlog      bool `json:"requireTlog,omitempty"`
+	RequireTimestamp bool `json:"requireTimestamp,omitempty"`
 	// Claims are the Fulcio certificate extensions a keyless signer pins,
 	// by their JSON names, in the order of certificate.Extensions.
 	Claims []Claim `json:"claims,omitempty"`
@@ -201,9 +205,11 @@ func explainSigner(s *Signer) SignerExplanation {
 		k := c.Keyless
 		se.Issuer, se.Subject, se.SubjectRegexp = k.Issuer, k.Subject, k.SubjectRegexp
 		se.TrustedRoot = k.TrustedRootPath
+		se.RequireTlog, se.RequireTimestamp = k.RequireTlog, k.RequireTimestamp
 		se.Claims = k.ClaimList()
 	} else if c != nil {
 		se.Key, se.KeyAlgorithm = c.KeyPath, keyAlgorithm(c)
+		se.TrustedRoot = c.TrustedRootPath
 		if der, err := x509.MarshalPKIXPublicKey(c.PublicKey); err == nil {
 			sum := sha256.Sum256(der)
 			se.KeyFingerprint = "sha256:" + hex.EncodeToString(sum[:])
