@@ -154,5 +154,11 @@ func (e *cosignEvidence) verifyKeyless(ctx context.Context, d v1.Hash,
 		return nil, err
 	}
 	return &Verified{Statement: res.Statement, SignedAt: res.SignedAt,
-		KeyID: "fulcio:" + res.Issuer + " " + res.Subject}, nil
+		KeyID:    "fulcio:" + res.Issuer + " " + res.Subject,
+		Identity: keylessIdentity(res.Subject, res.Issuer)}, nil
+}
+
+// keylessIdentity is how a report names a keyless signature's signer.
+func keylessIdentity(subject, issuer string) string {
+	return subject + " from " + issuer
 }

@@ -158,8 +158,7 @@ func (e *bundleEvidence) verifyKeyless(ctx context.Context, k *policy.KeylessSig
 	if res.Signature != nil && res.Signature.Certificate != nil {
 		c := res.Signature.Certificate
 		v.KeyID = "fulcio:" + c.Issuer + " " + c.SubjectAlternativeName
-		v.Notes = []string{fmt.Sprintf("keyless identity %s issued by %s",
-			c.SubjectAlternativeName, c.Issuer)}
+		v.Identity = keylessIdentity(c.SubjectAlternativeName, c.Issuer)
 	}
 	return v, nil
 }
