@@ -2,6 +2,7 @@ package verify
 
 import (
 	"context"
+	"errors"
 	"crypto"
 	"crypto/sha256"
 	"encoding/hex"
@@ -136,6 +137,9 @@ func (e *cosignEvidence) Verify(ctx context.Context, d v1.Hash, s *policy.Signer
 // with the signer's trusted root.
 func (e *cosignEvidence) verifyKeyless(ctx context.Context, d v1.Hash,
 	k *policy.KeylessSigner) (*Verified, error) {
+	if k.TrustedRoot == nil {
+		return nil, errNoPublicRoot
+	}
 	kl := &vcosign.Keyless{
 		TrustedMaterial:  k.TrustedRoot,
 		Issuer:           k.Issuer,
@@ -157,6 +161,13 @@ func (e *cosignEvidence) verifyKeyless(ctx context.Context, d v1.Hash,
 		KeyID:    "fulcio:" + res.Issuer + " " + res.Subject,
 		Identity: keylessIdentity(res.Subject, res.Issuer)}, nil
 }
+
+// errNoPublicRoot refuses a keyless signer that names no trusted root
+// when the caller did not fetch the public instance's (offline, it
+// cannot be).
+var errNoPublicRoot = errors.New("the signer names no trustedRoot, so it trusts the public " +
+	"Sigstore instance, whose trusted root is not at hand: it comes from TUF over the network " +
+	"(offline, name a trusted_root.json in the policy)")
 
 // keylessIdentity is how a report names a keyless signature's signer.
 func keylessIdentity(subject, issuer string) string {

@@ -146,6 +146,9 @@ func (e *bundleEvidence) Verify(ctx context.Context, d v1.Hash,
 
 func (e *bundleEvidence) verifyKeyless(ctx context.Context, k *policy.KeylessSigner,
 	opts sigstore.Options) (*Verified, error) {
+	if k.TrustedRoot == nil {
+		return nil, errNoPublicRoot
+	}
 	opts.TrustedRoot = k.TrustedRoot
 	opts.Identity = sigstore.Identity{Issuer: k.Issuer, Subject: k.Subject,
 		SubjectRegexp: k.SubjectRegexp, Extensions: k.Claims}

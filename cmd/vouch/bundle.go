@@ -93,6 +93,9 @@ func (g *globals) bundleExport(cmd *cobra.Command, image string, f bundleExportF
 		if opts.Policy, err = policy.Load(f.policyFile); err != nil {
 			return usageErr(err)
 		}
+		if err := publicRoot(opts.Policy); err != nil {
+			return err
+		}
 	}
 	res, err := bundle.Export(cmd.Context(), reg, d, opts)
 	if err != nil {

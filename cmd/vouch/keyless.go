@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/vouchsec/vouch/pkg/policy"
 	"github.com/vouchsec/vouch/pkg/sigstore"
 )
 
@@ -169,6 +170,21 @@ func (s *sigstoreFlags) checkRoot(cmd *cobra.Command, key string) (*root.Trusted
 		return nil, registryErr(err)
 	}
 	return tr, nil
+}
+
+// publicRoot gives the keyless signers of pol that name no trusted root
+// the public Sigstore instance's, fetched through TUF (and cached, as
+// sigstore-go's client keeps it), when there are any.
+func publicRoot(pol *policy.Policy) error {
+	if !pol.NeedsPublicRoot() {
+		return nil
+	}
+	tr, err := sigstore.PublicTrustedRoot()
+	if err != nil {
+		return registryErr(err)
+	}
+	pol.UsePublicRoot(tr)
+	return nil
 }
 
 // signErr picks the exit code for a signing failure: a service that

@@ -17,7 +17,10 @@ import (
 	"github.com/vouchsec/vouch/internal/testreg"
 	"github.com/vouchsec/vouch/internal/teststack"
 	"github.com/vouchsec/vouch/internal/testtsa"
+	"github.com/vouchsec/vouch/pkg/bundle"
 	vcosign "github.com/vouchsec/vouch/pkg/cosign"
+	"github.com/vouchsec/vouch/pkg/policy"
+	"github.com/vouchsec/vouch/pkg/registry"
 )
 
 const releaser = "release@acme.example"
@@ -445,4 +448,63 @@ func TestBundleOfflineKeyless(t *testing.T) {
 	mustPass(t, res, err, 4)
 	t.Run("netns", func(t *testing.T) { offlineInNetnsWant(t, file, 4) })
 	restore()
+}
+
+// TestKeylessPublicRoot checks a keyless signer that names no trusted
+// root: it trusts the public Sigstore instance, whose root comes from TUF.
+// Here TUF cannot be reached, so verify refuses with exit 3 and offline
+// verification says why; and a bundle exported with the root at hand
+// (the stack's standing in for the public one) carries it, so the
+// bundled policy verifies offline.
+func TestKeylessPublicRoot(t *testing.T) {
+	f := newKeylessFixture(t)
+	h := f.h
+	// No TUF cache, and nothing but loopback reachable.
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+	t.Setenv("HTTP_PROXY", "http://127.0.0.1:9")
+	h.env["SIGSTORE_ID_TOKEN"] = f.s.EmailToken(t, releaser)
+	h.must(f.args("sign")...)
+	pol := h.write("public.yaml", fmt.Sprintf(`version: v1
+signers:
+  rel:
+    cosign:
+      keyless: {issuer: %s, subject: %s}
+policies:
+  - name: app
+    scope: ["%s/staging/**"]
+    signatures: {anyOf: [rel]}
+`, f.s.IssuerURL(teststack.EmailIssuer), releaser, h.host))
+	h.expect(exitRegistry, []string{"public Sigstore trusted root through TUF"}, "verify", "--policy", pol, f.img)
+	h.expect(exitOK, []string{"trusted root: the public Sigstore instance's, from TUF"},
+		"policy", "explain", "--policy", pol, f.img)
+
+	p, err := policy.Load(pol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.NeedsPublicRoot() {
+		t.Fatal("a keyless signer without trustedRoot does not ask for the public root")
+	}
+	p.UsePublicRoot(f.s.TrustedRoot())
+	d, err := name.NewDigest(f.img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := h.path("public.tar")
+	res, err := bundle.Export(t.Context(), registry.New(), d, bundle.ExportOptions{
+		Output: file, Reference: f.img, Policy: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Report == nil || !res.Report.Passed {
+		t.Fatalf("the online verification at export failed")
+	}
+	restore := noDial(t)
+	defer restore()
+	got, err := offlineVerify(t, file, "")
+	mustPass(t, got, err, 1)
+	// The policy as given, offline, has no root to use.
+	h.expect(exitPolicy, []string{"names no trustedRoot"}, "verify", "--offline", "--bundle", file,
+		"--policy", pol)
 }

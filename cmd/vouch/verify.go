@@ -209,6 +209,9 @@ func (g *globals) verifyOptions(cmd *cobra.Command, policyFile string) (verify.O
 	if err != nil {
 		return verify.Options{}, usageErr(err)
 	}
+	if err := publicRoot(pol); err != nil {
+		return verify.Options{}, err
+	}
 	reg := g.registry()
 	return verify.Options{
 		Policy:   pol,

@@ -275,6 +275,9 @@ func (g *globals) verifyBlobPolicy(cmd *cobra.Command, args []string, f *verifyB
 	if err != nil {
 		return usageErr(err)
 	}
+	if err := publicRoot(p); err != nil {
+		return err
+	}
 	signers, err := blobSigners(p, f.signers)
 	if err != nil {
 		return usageErr(err)

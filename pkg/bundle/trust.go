@@ -34,7 +34,15 @@ const (
 // and its slash-separated path relative to the bundle's policy root.
 type trustFile struct {
 	file, title string
+	// data, when set, is the file's content, which is not on disk: the
+	// public Sigstore instance's trusted root, fetched through TUF.
+	data []byte
 }
+
+// publicRootFile is where, relative to the bundled policy, a bundle keeps
+// the public Sigstore instance's trusted root for the keyless signers
+// that name none: offline there is no TUF to fetch it from.
+const publicRootFile = "sigstore-public-good/trusted_root.json"
 
 // trustPlan is how a policy and its files are bundled.
 type trustPlan struct {
@@ -43,6 +51,9 @@ type trustPlan struct {
 	// rewrite maps each absolute path the policy names to the relative
 	// path that names the bundled copy instead.
 	rewrite map[string]string
+	// publicRoot names the keyless signers that trust the public Sigstore
+	// instance: the bundled policy names publicRootFile for them.
+	publicRoot []string
 }
 
 // writeTrust writes the policy file and the key and certificate files it
@@ -61,8 +72,9 @@ func writeTrust(w *layoutWriter, pol *policy.Policy) error {
 		return fmt.Errorf("bundling the policy: %w", err)
 	}
 	used := raw
-	if len(plan.rewrite) > 0 {
-		if used, err = relativize(raw, plan.rewrite); err != nil {
+	rewritten := len(plan.rewrite) > 0 || len(plan.publicRoot) > 0
+	if rewritten {
+		if used, err = relativize(raw, plan.rewrite, plan.publicRoot); err != nil {
 			return fmt.Errorf("bundling the policy: %w", err)
 		}
 	}
@@ -70,7 +82,7 @@ func writeTrust(w *layoutWriter, pol *policy.Policy) error {
 		title string
 		data  []byte
 	}{{plan.policy.title, used}}
-	if len(plan.rewrite) > 0 {
+	if rewritten {
 		files = append(files, struct {
 			title string
 			data  []byte
@@ -96,9 +108,12 @@ func writeTrustFiles(w *layoutWriter, files []trustFile) error {
 	}
 	var layers []v1.Descriptor
 	for _, f := range files {
-		data, err := readTrustFile(f.file)
-		if err != nil {
-			return fmt.Errorf("bundling the policy: %w", err)
+		data := f.data
+		if data == nil {
+			var err error
+			if data, err = readTrustFile(f.file); err != nil {
+				return fmt.Errorf("bundling the policy: %w", err)
+			}
 		}
 		desc, err := titled(w, mediaTypeFile, f.title, data)
 		if err != nil {
@@ -175,7 +190,31 @@ func planTrust(pol *policy.Policy) (*trustPlan, error) {
 			return nil, err
 		}
 	}
-	return plan, nil
+	return plan, plan.addPublicRoot(pol)
+}
+
+// addPublicRoot bundles the public Sigstore instance's trusted root, as
+// the caller fetched it, for the keyless signers that name no file.
+func (p *trustPlan) addPublicRoot(pol *policy.Policy) error {
+	var data []byte
+	for _, n := range slices.Sorted(maps.Keys(pol.Signers)) {
+		c := pol.Signers[n].Cosign
+		if c == nil || c.Keyless == nil || !c.Keyless.PublicRoot || c.Keyless.TrustedRoot == nil {
+			continue
+		}
+		if data == nil {
+			var err error
+			if data, err = c.Keyless.TrustedRoot.MarshalJSON(); err != nil {
+				return fmt.Errorf("encoding the public Sigstore trusted root: %w", err)
+			}
+		}
+		p.publicRoot = append(p.publicRoot, n)
+	}
+	if data != nil {
+		p.add(false, trustFile{data: data,
+			title: path.Join(path.Dir(p.policy.title), publicRootFile)})
+	}
+	return nil
 }
 
 // add records f, unless a file of that title is recorded already.
@@ -285,9 +324,10 @@ func within(dir, file string) bool {
 }
 
 // relativize returns the policy data with each file path its signers
-// name replaced as rewrite says, re-encoded (comments kept, layout
-// normalized).
-func relativize(data []byte, rewrite map[string]string) ([]byte, error) {
+// name replaced as rewrite says, and publicRootFile named as the trusted
+// root of the keyless signers in publicRoot, re-encoded (comments kept,
+// layout normalized).
+func relativize(data []byte, rewrite map[string]string, publicRoot []string) ([]byte, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, err
@@ -301,6 +341,12 @@ func relativize(data []byte, rewrite map[string]string) ([]byte, error) {
 	}
 	for i := 1; i < len(signers.Content); i += 2 {
 		s := signers.Content[i]
+		if k := mapValue(mapValue(s, "cosign"), "keyless"); k != nil &&
+			slices.Contains(publicRoot, signers.Content[i-1].Value) && mapValue(k, "trustedRoot") == nil {
+			k.Content = append(k.Content,
+				&yaml.Node{Kind: yaml.ScalarNode, Value: "trustedRoot"},
+				&yaml.Node{Kind: yaml.ScalarNode, Value: publicRootFile, Style: yaml.DoubleQuotedStyle})
+		}
 		for _, n := range []*yaml.Node{
 			mapValue(mapValue(s, "cosign"), "key"),
 			mapValue(mapValue(s, "cosign"), "trustedRoot"),

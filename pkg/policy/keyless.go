@@ -33,8 +33,13 @@ type KeylessSigner struct {
 	TrustedRootPath string
 	TrustedRootFile string
 	// TrustedRoot holds the Fulcio CAs, Rekor and CT log keys and timestamp
-	// authorities that the signature must chain to.
+	// authorities that the signature must chain to. It is nil when the
+	// file names no trustedRoot: the signer then trusts the public
+	// Sigstore instance, whose root the caller sets with [Policy.UsePublicRoot].
 	TrustedRoot *root.TrustedRoot
+	// PublicRoot is set when TrustedRoot is the public instance's, set by
+	// UsePublicRoot rather than read from a file.
+	PublicRoot bool
 	// RequireTlog requires a Rekor entry, proven offline by the signed
 	// entry timestamp in the signature's bundle; true unless the file says
 	// requireTlog: false.
@@ -119,12 +124,9 @@ func (d *decoder) keylessSigner(what string, key, n *yaml.Node) *KeylessSigner {
 		k.Issuer, _ = d.str(v, what+" issuer")
 	}
 	ok = k.Issuer != "" && d.keylessSubject(what, f, k)
-	if v := f.value("trustedRoot"); v == nil {
-		d.errorf(f.node, "%s is missing required field \"trustedRoot\": the public Sigstore "+
-			"instance's trusted root (from TUF) is not supported yet; give a trusted_root.json",
-			what)
-		ok = false
-	} else if !d.trustedRoot(what, v, k) {
+	// Without trustedRoot the signer trusts the public Sigstore
+	// instance, whose root the caller fetches through TUF.
+	if v := f.value("trustedRoot"); v != nil && !d.trustedRoot(what, v, k) {
 		ok = false
 	}
 	if v := f.value("requireTlog"); v != nil {
@@ -225,4 +227,25 @@ func (d *decoder) trustedRoot(what string, v *yaml.Node, k *KeylessSigner) bool 
 		return false
 	}
 	return true
+}
+
+// NeedsPublicRoot reports whether a keyless signer of p names no trusted
+// root and so trusts the public Sigstore instance.
+func (p *Policy) NeedsPublicRoot() bool {
+	for _, s := range p.Signers {
+		if c := s.Cosign; c != nil && c.Keyless != nil && c.Keyless.TrustedRoot == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// UsePublicRoot gives every keyless signer that names no trusted root tr,
+// the public Sigstore instance's.
+func (p *Policy) UsePublicRoot(tr *root.TrustedRoot) {
+	for _, s := range p.Signers {
+		if c := s.Cosign; c != nil && c.Keyless != nil && c.Keyless.TrustedRoot == nil {
+			c.Keyless.TrustedRoot, c.Keyless.PublicRoot = tr, true
+		}
+	}
 }
