@@ -2,10 +2,10 @@ package verify
 
 import (
 	"context"
-	"errors"
 	"crypto"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"sync"
 
