@@ -136,9 +136,6 @@ var errorCases = []struct {
 	{"signer of two kinds", head + "  x: {cosign: {key: k}, notation: {}}\n" +
 		"policies: [{name: p, scope: ['**'], signatures: {anyOf: [ci]}}]\n", 5, 6,
 		`signer "x" has more than one kind`},
-	{"keyless without trustedRoot", head + "  x: {cosign: {keyless: {issuer: i, subject: s}}}\n" +
-		tail, 5, 25, `signer "x" cosign keyless is missing required field "trustedRoot": ` +
-		`the public Sigstore instance's trusted root (from TUF) is not supported yet`},
 	{"keyless without issuer", keyless("subject: s"), 5, 25,
 		`cosign keyless is missing required field "issuer"`},
 	{"keyless empty issuer", keyless(`issuer: "", subject: s`), 5, 66,

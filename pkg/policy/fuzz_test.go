@@ -216,6 +216,12 @@ func checkLoadedSigner(t *testing.T, s *Signer) {
 	switch {
 	case s.Cosign != nil && s.Notation != nil:
 		t.Fatalf("signer %q has two kinds", s.Name)
+	case s.Cosign != nil && s.Cosign.Keyless != nil:
+		k := s.Cosign.Keyless
+		if k.Issuer == "" || (k.Subject == "") == (k.SubjectRegexp == "") ||
+			(k.TrustedRoot == nil) != (k.TrustedRootPath == "") {
+			t.Fatalf("keyless signer %q breaks invariants: %+v", s.Name, k)
+		}
 	case s.Cosign != nil:
 		if s.Cosign.PublicKey == nil {
 			t.Fatalf("signer %q has no key", s.Name)

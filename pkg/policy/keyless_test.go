@@ -3,6 +3,8 @@ package policy
 import (
 	"path/filepath"
 	"testing"
+
+	"github.com/sigstore/sigstore-go/pkg/root"
 )
 
 func TestKeylessSigner(t *testing.T) {
@@ -61,5 +63,43 @@ policies:
 	if e := p.Explain("reg.io/app"); len(e.Signers) != 2 || e.Signers[0].Issuer == "" ||
 		e.Signers[0].TrustedRoot != "trusted_root.json" {
 		t.Errorf("explain: %+v", e.Signers)
+	}
+}
+
+// TestKeylessPublicRoot checks that a keyless signer without trustedRoot
+// loads with no root, asks for the public instance's, and takes the one
+// given, leaving signers with their own root alone.
+func TestKeylessPublicRoot(t *testing.T) {
+	src := `version: v1
+signers:
+  public:
+    cosign: {keyless: {issuer: https://github.com/login/oauth, subject: a@example.com}}
+  private:
+    cosign:
+      keyless: {issuer: https://github.com/login/oauth, subject: a@example.com,
+                trustedRoot: trusted_root.json}
+policies:
+- name: p
+  scope: ['**']
+  signatures: {anyOf: [public, private]}
+`
+	p, err := Parse(filepath.Join("testdata", "public.yaml"), []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, priv := p.Signers["public"].Cosign.Keyless, p.Signers["private"].Cosign.Keyless
+	if pub.TrustedRoot != nil || pub.TrustedRootPath != "" || !p.NeedsPublicRoot() {
+		t.Fatalf("public: root %v path %q, needs public root %v; want none, none, true",
+			pub.TrustedRoot, pub.TrustedRootPath, p.NeedsPublicRoot())
+	}
+	own := priv.TrustedRoot
+	other := &root.TrustedRoot{}
+	p.UsePublicRoot(other)
+	if pub.TrustedRoot != other || !pub.PublicRoot || p.NeedsPublicRoot() {
+		t.Errorf("public: after UsePublicRoot root %p public %v, want %p true", pub.TrustedRoot,
+			pub.PublicRoot, other)
+	}
+	if priv.TrustedRoot != own || priv.PublicRoot {
+		t.Errorf("private: UsePublicRoot replaced the signer's own root")
 	}
 }
