@@ -120,17 +120,24 @@ func (e *cosignEvidence) Verify(ctx context.Context, d v1.Hash, s *policy.Signer
 	if err != nil {
 		return nil, err
 	}
+	out := &Verified{KeyID: keyID(s.Cosign.PublicKey)}
 	if e.kind == KindSignature {
-		if err := vcosign.VerifySignature(ctx, e.sig, d, v); err != nil {
-			return nil, err
-		}
-		return &Verified{KeyID: keyID(s.Cosign.PublicKey)}, nil
+		err = vcosign.VerifySignature(ctx, e.sig, d, v)
+	} else {
+		out.Statement, err = vcosign.VerifyAttestation(ctx, e.sig, d, v)
 	}
-	st, err := vcosign.VerifyAttestation(ctx, e.sig, d, v)
 	if err != nil {
 		return nil, err
 	}
-	return &Verified{Statement: st, KeyID: keyID(s.Cosign.PublicKey)}, nil
+	// A signer with a trusted root checks the Rekor entry and timestamp
+	// the signature carries; one without ignores them, as cosign does
+	// with --insecure-ignore-tlog.
+	if tr := s.Cosign.TrustedRoot; tr != nil {
+		if out.SignedAt, err = vcosign.VerifyKeyProofs(e.sig, v, tr); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // verifyKeyless checks the evidence against a keyless signer, offline,

@@ -343,12 +343,16 @@ func swapRekorBundle(t *testing.T, h *harness, target, donor string) string {
 }
 
 // rootWithout is the stack's trusted root with its CT logs ("ct"), its
-// Fulcio CA ("ca") or its timestamp authority ("tsa") left out.
+// Fulcio CA ("ca"), its timestamp authority ("tsa") or its Rekor log
+// ("rekor") left out.
 func rootWithout(t *testing.T, s *teststack.Stack, part string) []byte {
 	t.Helper()
 	tr := s.TrustedRoot()
-	cas, ct, tsas := tr.FulcioCertificateAuthorities(), tr.CTLogs(), tr.TimestampingAuthorities()
+	cas, ct, tsas, rekor := tr.FulcioCertificateAuthorities(), tr.CTLogs(),
+		tr.TimestampingAuthorities(), tr.RekorLogs()
 	switch part {
+	case "rekor":
+		rekor = nil
 	case "ct":
 		ct = nil
 	case "ca":
@@ -356,7 +360,7 @@ func rootWithout(t *testing.T, s *teststack.Stack, part string) []byte {
 	case "tsa":
 		tsas = nil
 	}
-	trimmed, err := root.NewTrustedRoot(root.TrustedRootMediaType01, cas, ct, tsas, tr.RekorLogs())
+	trimmed, err := root.NewTrustedRoot(root.TrustedRootMediaType01, cas, ct, tsas, rekor)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -507,4 +511,49 @@ policies:
 	// The policy as given, offline, has no root to use.
 	h.expect(exitPolicy, []string{"names no trustedRoot"}, "verify", "--offline", "--bundle", file,
 		"--policy", pol)
+}
+
+// TestKeySignatureProofs signs with a key into Rekor and with a timestamp,
+// in cosign's classic storage: a key signer with a trusted root checks
+// both, one without ignores them, and the cosign CLI accepts the
+// signature with the log checked.
+func TestKeySignatureProofs(t *testing.T) {
+	f := newKeylessFixture(t)
+	h, s := f.h, f.s
+	h.keys("release")
+	proofs := []string{"--key", h.path("keys/release.key"), "--rekor-url", s.RekorURL,
+		"--timestamp-url", s.TSAURL}
+	h.expect(exitOK, []string{"Rekor log index", "RFC 3161"}, append(append([]string{"sign"}, proofs...), f.img)...)
+	h.must(append(append([]string{"attest"}, proofs...), "--sbom",
+		testdataPath(t, "sbom/sample.spdx.json"), f.img)...)
+
+	noRekor := h.write("sigstore/no_rekor.json", string(rootWithout(t, s, "rekor")))
+	noTSA := h.write("sigstore/no_tsa.json", string(rootWithout(t, s, "tsa")))
+	pol := func(trusted string) string {
+		line := ""
+		if trusted != "" {
+			line = ", trustedRoot: " + trusted
+		}
+		return h.write("key.yaml", fmt.Sprintf(`version: v1
+signers:
+  release: {cosign: {key: keys/release.pub%s}}
+policies:
+  - name: app
+    scope: ["%s/staging/**"]
+    signatures: {anyOf: [release]}
+    attestations:
+      - type: sbom
+        signedBy: [release]
+`, line, h.host))
+	}
+	h.expect(exitOK, []string{"PASS"}, "verify", "--policy", pol(f.root), f.img)
+	h.expect(exitOK, []string{"PASS"}, "verify", "--policy", pol(""), f.img)
+	h.expect(exitPolicy, []string{"tlog check"}, "verify", "--policy", pol(noRekor), f.img)
+	h.expect(exitPolicy, []string{"timestamp check"}, "verify", "--policy", pol(noTSA), f.img)
+
+	_, errOut, err := cosigncli.Run(t, nil, "verify", "--insecure-ignore-tlog=false", "--offline",
+		"--trusted-root", f.root, "--key", h.path("keys/release.pub"), f.img)
+	if err != nil {
+		t.Fatalf("cosign verify refused vouch's logged key signature: %v\n%s", err, errOut)
+	}
 }

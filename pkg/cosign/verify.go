@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/sigstore/cosign/v2/pkg/cosign"
 	"github.com/sigstore/cosign/v2/pkg/oci"
 	"github.com/sigstore/cosign/v2/pkg/types"
+	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore/pkg/signature"
 	"github.com/sigstore/sigstore/pkg/signature/payload"
 )
@@ -94,8 +96,9 @@ func VerifyAttestation(ctx context.Context, att oci.Signature, d v1.Hash,
 // checkOpts are the options for a key-pair verification with no
 // transparency log, no certificate and no timestamp.
 func checkOpts(pub signature.Verifier, claims claimVerifier) *cosign.CheckOpts {
-	// Keyless verification has its own options (Keyless.checkOpts).
-	// TODO(#4): a key-pair signature's Rekor entry is not checked.
+	// Keyless verification has its own options (Keyless.checkOpts); a
+	// key signature's Rekor bundle and timestamp are checked, when the
+	// signer has a trusted root, by VerifyKeyProofs.
 	return &cosign.CheckOpts{
 		SigVerifier:   pub,
 		ClaimVerifier: claims,
@@ -166,4 +169,44 @@ func asCheckError(err error, check string) error {
 		return ce
 	}
 	return &CheckError{Check: check, Err: err}
+}
+
+// VerifyKeyProofs checks, against tm, the proofs a key-pair signature or
+// attestation carries beside it: its Rekor bundle (the signed entry
+// timestamp must verify with a log key of tm, and the entry must be for
+// this very signature and key) and its RFC 3161 timestamp (signed by an
+// authority of tm). Either may be absent; what is there must verify. It
+// returns the earliest time they prove, zero when there is neither. Call
+// it after VerifySignature or VerifyAttestation has accepted the
+// signature itself.
+func VerifyKeyProofs(sig oci.Signature, pub signature.Verifier, tm root.TrustedMaterial) (time.Time, error) {
+	if sig == nil || pub == nil || tm == nil {
+		return time.Time{}, errors.New("verifying proofs: no signature, key or trusted material")
+	}
+	co := &cosign.CheckOpts{SigVerifier: pub, TrustedMaterial: tm, Offline: true}
+	var at time.Time
+	b, err := sig.Bundle()
+	if err != nil {
+		return time.Time{}, &CheckError{Check: CheckTlog, Err: err}
+	}
+	if b != nil {
+		if _, err := cosign.VerifyBundle(sig, co); err != nil {
+			return time.Time{}, &CheckError{Check: CheckTlog, Err: err}
+		}
+		at = time.Unix(b.Payload.IntegratedTime, 0)
+	}
+	ts, err := sig.RFC3161Timestamp()
+	if err != nil {
+		return time.Time{}, &CheckError{Check: CheckTimestamp, Err: err}
+	}
+	if ts != nil {
+		t, err := verifyTimestamp(sig, co)
+		if err != nil {
+			return time.Time{}, &CheckError{Check: CheckTimestamp, Err: err}
+		}
+		if at.IsZero() || t.Time.Before(at) {
+			at = t.Time
+		}
+	}
+	return at, nil
 }
