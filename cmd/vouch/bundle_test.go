@@ -480,24 +480,41 @@ func TestBundleCorpusLayouts(t *testing.T) {
 	}
 }
 
-// TestBundleCosignCorpusLayout opens the corpus's cosign save layout
-// (keyless SLSA provenance) as an OCI layout: it is served, but cosign
-// save records its attestation manifest under no tag vouch's cosign
-// backend reads, so nothing in it verifies through a bundle (its keyless
-// attestation itself verifies: see pkg/cosign's corpus tests).
+// TestBundleCosignCorpusLayout verifies the corpus's cosign save layouts
+// (a keyless SLSA provenance attestation) as cases.json expects, with the
+// case's identity and trusted root: from the layout directly, and from a
+// bundle exported from it, with every dial failing. cosign save records
+// the attestation manifest under no tag; the layout serves it under the
+// .att tag cosign's readers look for.
 func TestBundleCosignCorpusLayout(t *testing.T) {
-	dir := corpus.Path(t, "cosign/oci-layout-attestation/container_workflow_dispatch")
-	const subject = "sha256:234e2c830c2fb31ac5671789d22adfe44d30c3ee831d01beae5e237841a13122"
-	h := newHarness(t, "")
-	pol := h.write("policy.yaml", "version: v1\nsigners: {}\npolicies:\n"+
-		"  - {name: p, scope: [\"**\"], skipVerification: true}\n")
-	noDial(t)
-	res, err := offlineVerify(t, dir, pol, "ghcr.io/slsa-framework/container@"+subject)
-	if err != nil {
-		t.Fatalf("the cosign layout does not open: %v", err)
-	}
-	if len(res[0].Evidence) != 0 {
-		t.Errorf("evidence found in a layout whose attestation is untagged: %+v", res[0].Evidence)
+	for _, c := range corpus.Cases(t, "cosign-oci-layout-attestation") {
+		t.Run(c.ID, func(t *testing.T) {
+			h := newHarness(t, "")
+			pol := h.write("policy.yaml", fmt.Sprintf(`version: v1
+signers:
+  slsa:
+    cosign:
+      keyless: {issuer: %q, subject: %q, trustedRoot: %q}
+policies:
+  - name: provenance
+    scope: ["**"]
+    attestations:
+      - {type: %q, signedBy: [slsa]}
+`, c.Identity.Issuer, c.Identity.SAN, corpus.Path(t, c.TrustedRoot), c.PredicateType))
+			img := "oci:" + corpus.Path(t, c.Layout) + "@" + c.SubjectDigest
+			code, want := exitOK, []string{"attestation signed by slsa (" + c.Identity.SAN}
+			if c.Expected == "fail" {
+				code, want = exitPolicy, []string{"identity check"}
+			}
+			restore := noDial(t)
+			h.expect(code, want, "verify", "--scope", "ghcr.io/slsa-framework/container",
+				"--policy", pol, img)
+			restore()
+			file := h.path("cosign-layout.tar")
+			h.must("bundle", "export", "--scope", "ghcr.io/slsa-framework/container", img, "-o", file)
+			noDial(t)
+			h.expect(code, want, "verify", "--offline", "--bundle", file, "--policy", pol)
+		})
 	}
 }
 

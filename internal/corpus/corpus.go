@@ -55,6 +55,7 @@ type Case struct {
 	// Cosign attestations saved as an OCI layout, with Identity and
 	// TrustedRoot.
 	SubjectDigest string `json:"subject_digest"`
+	PredicateType string `json:"predicate_type"`
 }
 
 // Identity is a certificate identity as cases.json writes it.

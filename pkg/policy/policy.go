@@ -3,6 +3,7 @@ package policy
 import (
 	"crypto"
 	"crypto/x509"
+	"net/url"
 	"strings"
 	"time"
 
@@ -22,6 +23,8 @@ const (
 	TypeCycloneDX = "cyclonedx"
 	// TypeVuln is a vulnerability scan result.
 	TypeVuln = "vuln"
+	// TypeProvenance is SLSA build provenance, v0.2 or v1.
+	TypeProvenance = "provenance"
 )
 
 // The in-toto predicate types the attestation types stand for.
@@ -29,6 +32,8 @@ const (
 	PredicateSPDX      = "https://spdx.dev/Document"
 	PredicateCycloneDX = "https://cyclonedx.org/bom"
 	PredicateVuln      = "https://cosign.sigstore.dev/attestation/vuln/v1"
+	PredicateSLSAv02   = "https://slsa.dev/provenance/v0.2"
+	PredicateSLSAv1    = "https://slsa.dev/provenance/v1"
 )
 
 // Policy is a loaded and validated trust policy file.
@@ -207,7 +212,9 @@ type Threshold struct {
 
 // AttestationRule requires an attestation of one type.
 type AttestationRule struct {
-	// Type is one of TypeSBOM, TypeSPDX, TypeCycloneDX or TypeVuln.
+	// Type is one of TypeSBOM, TypeSPDX, TypeCycloneDX, TypeVuln or
+	// TypeProvenance, or a predicate type URI the statement must have
+	// exactly.
 	Type string
 	// SignedBy lists the signers whose key may have signed the
 	// attestation's envelope; one of them is enough.
@@ -246,8 +253,20 @@ func (a *AttestationRule) PredicateTypes() []string {
 		return []string{PredicateCycloneDX}
 	case TypeVuln:
 		return []string{PredicateVuln}
+	case TypeProvenance:
+		return []string{PredicateSLSAv02, PredicateSLSAv1}
+	}
+	if isPredicateURI(typ) {
+		return []string{typ}
 	}
 	return nil
+}
+
+// isPredicateURI reports whether an attestation type is a predicate type
+// URI, which the statement must carry exactly, rather than a short name.
+func isPredicateURI(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && u.Scheme != "" && u.Host != ""
 }
 
 // VulnRules constrain the findings of a vulnerability scan. Findings an

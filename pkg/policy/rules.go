@@ -207,8 +207,12 @@ func (d *decoder) attestation(n *yaml.Node, known map[string]bool) *AttestationR
 			a.Rules = d.vulnRules(v)
 		case TypeSBOM, TypeSPDX, TypeCycloneDX:
 			a.SBOM = d.sbomRules(v, a.Type)
+		case "":
+			// An empty type is already reported as invalid.
+		default:
+			d.errorf(v, "rules apply to vuln and SBOM attestations, not to %s; "+
+				"use rego for the content of others", a.Type)
 		}
-		// An empty type is already reported as invalid.
 	}
 	if v := f.value("rego"); v != nil {
 		a.Rego = d.rego(v)
@@ -222,11 +226,15 @@ func (d *decoder) attestationType(n *yaml.Node) string {
 		return ""
 	}
 	switch s {
-	case TypeSBOM, TypeSPDX, TypeCycloneDX, TypeVuln:
+	case TypeSBOM, TypeSPDX, TypeCycloneDX, TypeVuln, TypeProvenance:
 		return s
 	}
-	d.errorf(n, "unknown attestation type %q; expected one of %s, %s, %s, %s",
-		s, TypeSBOM, TypeSPDX, TypeCycloneDX, TypeVuln)
+	if isPredicateURI(s) {
+		return s
+	}
+	d.errorf(n, "unknown attestation type %q; expected one of %s, %s, %s, %s, %s, "+
+		"or a predicate type URI such as https://slsa.dev/provenance/v1",
+		s, TypeSBOM, TypeSPDX, TypeCycloneDX, TypeVuln, TypeProvenance)
 	return ""
 }
 

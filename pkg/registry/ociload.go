@@ -87,6 +87,63 @@ func (l *Layout) load(inner http.Handler) error {
 			return err
 		}
 	}
+	return ld.cosignSave(idx.Manifests)
+}
+
+// The kind annotations cosign save gives the entries of the layout it
+// writes: the image (or index), and the manifests of its .sig and .att
+// tags, which it records under no tag.
+const (
+	cosignKind       = "kind"
+	cosignKindImage  = "dev.cosignproject.cosign/image"
+	cosignKindIndex  = "dev.cosignproject.cosign/imageIndex"
+	cosignKindSigs   = "dev.cosignproject.cosign/sigs"
+	cosignKindAtts   = "dev.cosignproject.cosign/atts"
+	cosignSigsSuffix = ".sig"
+	cosignAttsSuffix = ".att"
+)
+
+// cosignSave serves the signatures and attestations of a layout written
+// by cosign save under the sha256-<hex>.sig and .att tags where cosign's
+// registry readers look for them. cosign save writes one image per
+// layout, so the tags are given only when index.json lists exactly one
+// image (or index) of that kind; a tag that ref.name already gives wins.
+func (ld *layoutLoader) cosignSave(entries []v1.Descriptor) error {
+	var image *v1.Descriptor
+	for i, d := range entries {
+		if k := d.Annotations[cosignKind]; k == cosignKindImage || k == cosignKindIndex {
+			if image != nil {
+				ld.l.logger.Debug("layout: several cosign save images; their signatures get no tags")
+				return nil
+			}
+			image = &entries[i]
+		}
+	}
+	if image == nil {
+		return nil
+	}
+	base := image.Digest.Algorithm + "-" + image.Digest.Hex
+	for _, d := range entries {
+		var tag string
+		switch d.Annotations[cosignKind] {
+		case cosignKindSigs:
+			tag = base + cosignSigsSuffix
+		case cosignKindAtts:
+			tag = base + cosignAttsSuffix
+		default:
+			continue
+		}
+		if _, taken := ld.l.tags[tag]; taken {
+			continue
+		}
+		if _, loaded := ld.l.manifests[d.Digest]; !loaded {
+			continue
+		}
+		if err := ld.put(tag, d.MediaType, ld.raw[d.Digest]); err != nil {
+			return err
+		}
+		ld.l.tags[tag] = d.Digest
+	}
 	return nil
 }
 
