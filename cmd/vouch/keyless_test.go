@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/sigstore/cosign/v2/pkg/oci"
@@ -144,6 +145,10 @@ func TestKeylessSignRefusals(t *testing.T) {
 	other := writeTSATrustedRoot(t, h, testtsa.Start(t))
 	args := f.args("sign", "--trusted-root", other)
 	h.expect(exitUsage, []string{"does not verify against the trusted root"}, args...)
+	// A log whose entry time the certificate does not cover.
+	h.expect(exitUsage, []string{"does not verify against the trusted root", "certificate"},
+		"sign", "--keyless", "--fulcio-url", f.s.FulcioURL, "--rekor-url",
+		f.s.SkewedRekorURL(t, 20*time.Minute), "--trusted-root", f.root, f.img)
 	code, out := h.vouch("inspect", f.img)
 	if code != exitOK || strings.Contains(out, releaser) {
 		t.Errorf("a refused signature was stored (exit %d):\n%s", code, out)
@@ -225,6 +230,18 @@ func TestKeylessVerifyRefusals(t *testing.T) {
 	noTlog := sign("staging/notlog", s.EmailToken(t, releaser), "--no-tlog", "--timestamp-url", s.TSAURL)
 	noStamp := sign("staging/nostamp", s.EmailToken(t, releaser))
 	swapped := swapRekorBundle(t, h, relImg, sign("staging/other", s.EmailToken(t, releaser)))
+	// Logged 20 minutes after (or before) the signing: the ten-minute
+	// certificate had expired (or was not yet valid) at the proven time.
+	// Signed without --trusted-root, which would refuse to make them.
+	skewed := func(repo string, skew time.Duration) string {
+		t.Helper()
+		img, _ := h.push(repo, "1.0.0")
+		h.must("sign", "--keyless", "--identity-token", s.EmailToken(t, releaser),
+			"--fulcio-url", s.FulcioURL, "--rekor-url", s.SkewedRekorURL(t, skew), img)
+		return img
+	}
+	expired := skewed("staging/expired", 20*time.Minute)
+	early := skewed("staging/early", -20*time.Minute)
 
 	noSCT := h.write("sigstore/no_ct.json", string(rootWithout(t, s, "ct")))
 	noCA := h.write("sigstore/no_ca.json", string(rootWithout(t, s, "ca")))
@@ -246,6 +263,10 @@ func TestKeylessVerifyRefusals(t *testing.T) {
 		{"untrusted CA", "{issuer: " + email + ", subject: " + releaser + "}", relImg, "certificate"},
 		{"no SCT from a trusted CT log", "{issuer: " + email + ", subject: " + releaser + "}",
 			relImg, "sct"},
+		{"certificate expired at the log's proven time",
+			"{issuer: " + email + ", subject: " + releaser + "}", expired, "certificate-chain"},
+		{"certificate not yet valid at the log's proven time",
+			"{issuer: " + email + ", subject: " + releaser + "}", early, "certificate-chain"},
 		{"timestamp from an untrusted authority", "{issuer: " + email + ", subject: " + releaser +
 			", requireTimestamp: true}", relImg, "timestamp"},
 		// The controls: the same signatures pass where the policy allows

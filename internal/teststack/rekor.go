@@ -79,18 +79,26 @@ func newRekorLog() (*rekorLog, error) {
 		treeID: treeID.Int64() + 1, tree: testonly.New(rfc6962.DefaultHasher),
 		byUUID: map[string]uint64{},
 	}
+	l.srv = httptest.NewServer(l.mux(time.Now))
+	u, _ := url.Parse(l.srv.URL)
+	l.origin = u.Host
+	return l, nil
+}
+
+// mux serves the log's API, with now as the clock that integrated times
+// are read from.
+func (l *rekorLog) mux(now func() time.Time) *http.ServeMux {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /api/v1/log/entries", l.create)
+	mux.HandleFunc("POST /api/v1/log/entries", func(w http.ResponseWriter, r *http.Request) {
+		l.create(w, r, now)
+	})
 	mux.HandleFunc("GET /api/v1/log/entries", l.byIndex)
 	mux.HandleFunc("GET /api/v1/log/entries/{id}", l.byID)
 	mux.HandleFunc("POST /api/v1/log/entries/retrieve", l.search)
 	mux.HandleFunc("GET /api/v1/log", l.info)
 	mux.HandleFunc("GET /api/v1/log/proof", l.consistency)
 	mux.HandleFunc("GET /api/v1/log/publicKey", l.publicKey)
-	l.srv = httptest.NewServer(mux)
-	u, _ := url.Parse(l.srv.URL)
-	l.origin = u.Host
-	return l, nil
+	return mux
 }
 
 // entryID is the tree ID and UUID that Rekor names an entry by.
@@ -111,7 +119,7 @@ func canonicalize(ctx context.Context, pe models.ProposedEntry) ([]byte, error) 
 	return types.CanonicalizeEntry(ctx, entry)
 }
 
-func (l *rekorLog) create(w http.ResponseWriter, r *http.Request) {
+func (l *rekorLog) create(w http.ResponseWriter, r *http.Request, now func() time.Time) {
 	pe, err := models.UnmarshalProposedEntry(r.Body, runtime.JSONConsumer())
 	if err != nil {
 		rekorError(w, http.StatusBadRequest, err.Error())
@@ -134,7 +142,7 @@ func (l *rekorLog) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	index := uint64(len(l.entries))
-	l.entries = append(l.entries, storedEntry{body: leaf, integratedTime: time.Now().Unix()})
+	l.entries = append(l.entries, storedEntry{body: leaf, integratedTime: now().Unix()})
 	l.tree.AppendData(leaf)
 	l.byUUID[uuid] = index
 	entry, err := l.logEntry(r.Context(), index)

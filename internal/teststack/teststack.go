@@ -18,9 +18,11 @@ package teststack
 
 import (
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/sigstore/sigstore-go/pkg/root"
 
@@ -119,6 +121,17 @@ func startShared() (*shared, error) {
 		return nil, err
 	}
 	return sh, nil
+}
+
+// SkewedRekorURL serves the same Rekor log, with the same key, on a URL of
+// its own until the test ends, where entries get an integrated time off
+// the clock by skew: for signatures whose log-proven time falls outside
+// their certificate's validity.
+func (s *Stack) SkewedRekorURL(t testing.TB, skew time.Duration) string {
+	t.Helper()
+	srv := httptest.NewServer(s.sh.rekor.mux(func() time.Time { return time.Now().Add(skew) }))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
 
 // IssuerURL is the URL of issuer, the iss claim of its tokens and the
