@@ -484,10 +484,7 @@ func TestBundleOfflineKeyless(t *testing.T) {
 func TestKeylessPublicRoot(t *testing.T) {
 	f := newKeylessFixture(t)
 	h := f.h
-	// No TUF cache, and nothing but loopback reachable.
-	t.Setenv("HOME", t.TempDir())
-	t.Setenv("HTTPS_PROXY", "http://127.0.0.1:9")
-	t.Setenv("HTTP_PROXY", "http://127.0.0.1:9")
+	unreachableTUF(t)
 	h.env["SIGSTORE_ID_TOKEN"] = f.s.EmailToken(t, releaser)
 	h.must(f.args("sign")...)
 	pol := h.write("public.yaml", fmt.Sprintf(`version: v1
@@ -503,6 +500,10 @@ policies:
 	h.expect(exitRegistry, []string{"public Sigstore trusted root through TUF"}, "verify", "--policy", pol, f.img)
 	h.expect(exitOK, []string{"trusted root: the public Sigstore instance's, from TUF"},
 		"policy", "explain", "--policy", pol, f.img)
+	blob := h.write("blob.txt", "a file\n")
+	h.expect(exitRegistry, []string{"public Sigstore trusted root through TUF"}, "verify-blob", blob,
+		"--bundle", h.write("b.json", "{}"), "--certificate-identity", releaser,
+		"--certificate-oidc-issuer", f.s.IssuerURL(teststack.EmailIssuer))
 
 	p, err := policy.Load(pol)
 	if err != nil {
@@ -577,4 +578,18 @@ policies:
 	if err != nil {
 		t.Fatalf("cosign verify refused vouch's logged key signature: %v\n%s", err, errOut)
 	}
+}
+
+// unreachableTUF leaves the test with no TUF cache (a fresh HOME) and
+// every proxy variable pointing at a closed loopback port, so that a
+// fetch of the public Sigstore root fails at once, and nothing leaves
+// the machine. Loopback is never proxied.
+func unreachableTUF(t *testing.T) {
+	t.Helper()
+	t.Setenv("HOME", t.TempDir())
+	for _, v := range []string{"HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"} {
+		t.Setenv(v, "http://127.0.0.1:9")
+	}
+	t.Setenv("NO_PROXY", "")
+	t.Setenv("no_proxy", "")
 }

@@ -33,11 +33,12 @@ type verifyBlobFlags struct {
 func newVerifyBlobCmd(g *globals) *cobra.Command {
 	f := &verifyBlobFlags{}
 	cmd := &cobra.Command{
-		Use:   "verify-blob (FILE | --digest ALG:HEX) --bundle B (--trusted-root TR | --policy P)",
-		Short: "Verify a Sigstore bundle for a file, offline",
+		Use:   "verify-blob (FILE | --digest ALG:HEX) --bundle B [--trusted-root TR | --policy P]",
+		Short: "Verify a Sigstore bundle for a file",
 		Long: `Verify the Sigstore bundle B (v0.1 to v0.3, a message signature or a DSSE
 envelope) for FILE, or for the artifact digest given with --digest, against
-the trusted root TR (a trusted_root.json), with no network access.
+the trusted root TR (a trusted_root.json). With a trusted root the check is
+offline; the log entry is proven by what the bundle carries, never looked up.
 
 The signer is either a public key (--key; the bundle must then carry no
 certificate) or a certificate identity: --certificate-oidc-issuer matched
@@ -49,8 +50,10 @@ entry or a signed timestamp proves. A bundle that carries log entries or
 signed timestamps must have at least one of each kind that verifies
 against the root's log keys and timestamp authorities.
 
---trusted-root is required for now: fetching the public instance's root
-with TUF is not done yet.
+Without --trusted-root (and without --policy) the root is the public
+Sigstore instance's, fetched through TUF (cached in ~/.sigstore/root and
+refreshed as the TUF metadata says); when TUF cannot be reached the
+command fails with exit 3.
 
 With --policy P the signers are those of the trust policy P instead, and
 --key and --certificate-* are refused. A file has no registry scope, so
@@ -89,7 +92,8 @@ file (a policy error names file:line:column).`,
 	fl.StringVar(&f.identity.Issuer, "certificate-oidc-issuer", "",
 		"OIDC issuer the certificate must name, exactly")
 	fl.StringVar(&f.trustedRoot, "trusted-root", "",
-		"trusted_root.json holding the CAs, log keys and TSAs to trust")
+		"trusted_root.json holding the CAs, log keys and TSAs to trust "+
+			"(default: the public Sigstore instance's, through TUF)")
 	fl.StringVar(&f.digest, "digest", "", "the artifact's digest (sha256:HEX), in place of FILE")
 	fl.StringVar(&f.policy, "policy", "",
 		"trust policy whose cosign signers may have signed the bundle")
@@ -108,7 +112,7 @@ func (g *globals) verifyBlob(cmd *cobra.Command, args []string, f *verifyBlobFla
 	}
 	opts, closeArtifact, err := f.options(args)
 	if err != nil {
-		return usageErr(err)
+		return classify(err)
 	}
 	defer closeArtifact()
 	b, err := sigstore.LoadBundle(f.bundle)
@@ -132,10 +136,6 @@ func (f *verifyBlobFlags) check(args []string) error {
 	switch {
 	case f.bundle == "":
 		return errors.New("--bundle is required")
-	case f.trustedRoot == "" && f.policy == "":
-		// TODO(#4): default to the public instance's root, from TUF.
-		return errors.New("--trusted-root is required: vouch verify-blob works offline " +
-			"and does not fetch the public Sigstore root yet")
 	case len(args) == 1 && f.digest != "":
 		return errors.New("give FILE or --digest, not both")
 	case len(args) == 0 && f.digest == "":
@@ -166,8 +166,13 @@ func (f *verifyBlobFlags) check(args []string) error {
 // function closes the artifact.
 func (f *verifyBlobFlags) options(args []string) (sigstore.Options, func(), error) {
 	none := func() {}
-	tr, err := sigstore.LoadTrustedRoot(f.trustedRoot)
-	if err != nil {
+	var tr *root.TrustedRoot
+	var err error
+	if f.trustedRoot == "" {
+		if tr, err = sigstore.PublicTrustedRoot(); err != nil {
+			return sigstore.Options{}, none, registryErr(err)
+		}
+	} else if tr, err = sigstore.LoadTrustedRoot(f.trustedRoot); err != nil {
 		return sigstore.Options{}, none, err
 	}
 	opts := sigstore.Options{TrustedRoot: tr, Identity: f.identity}

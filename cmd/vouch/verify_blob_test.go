@@ -149,9 +149,9 @@ func TestVerifyBlobRefusals(t *testing.T) {
 				p(dir + "managed-key-and-trusted-root/trusted_root.json"), artifact,
 				"--certificate-identity", san, "--certificate-oidc-issuer", issuer},
 			exitPolicy, "check failed"},
-		{"no trusted root", []string{"verify-blob", "--bundle", bundle, artifact,
+		{"no trusted root, and TUF out of reach", []string{"verify-blob", "--bundle", bundle, artifact,
 			"--certificate-identity", san, "--certificate-oidc-issuer", issuer},
-			exitUsage, "--trusted-root is required"},
+			exitRegistry, "public Sigstore trusted root through TUF"},
 		{"file and digest", keyless(artifact, "--digest", digest, "--certificate-identity", san),
 			exitUsage, "not both"},
 		{"neither file nor digest", keyless("--certificate-identity", san), exitUsage, "FILE"},
@@ -169,6 +169,7 @@ func TestVerifyBlobRefusals(t *testing.T) {
 			"--trusted-root", root, artifact, "--certificate-identity", san,
 			"--certificate-oidc-issuer", issuer}, exitUsage, "reading bundle"},
 	}
+	unreachableTUF(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			newHarness(t, "").expect(tt.code, []string{tt.want}, tt.args...)
