@@ -53,9 +53,11 @@ func newKeypair(sv signature.SignerVerifier) (sign.Keypair, error) {
 	switch pub.(type) {
 	case *ecdsa.PublicKey, *rsa.PublicKey:
 	default:
-		// TODO(#4): Ed25519 keys. vouch's cosign keys sign Ed25519ph,
-		// while LoadPublicKey verifies plain Ed25519.
-		return nil, fmt.Errorf("%w: key type %T: only ECDSA and RSA keys sign blobs so far",
+		// An Ed25519 cosign key signs Ed25519ph, while a verifier of the
+		// bundle (LoadPublicKey, sigstore-go) checks plain Ed25519: the
+		// bundle would not verify, so it is not made.
+		return nil, fmt.Errorf("%w: key type %T: only ECDSA and RSA keys sign Sigstore bundles "+
+			"(an Ed25519 cosign key signs Ed25519ph, which bundle verifiers do not check)",
 			ErrInput, pub)
 	}
 	alg, err := signature.GetDefaultAlgorithmDetails(pub)
