@@ -107,9 +107,10 @@ func limitsOf(cmd *cobra.Command) (bundle.Limits, error) {
 // bundled beside it. at, unless zero, is the moment the policy's rules
 // are evaluated at.
 //
-// TODO(#6): notation-go checks certificate validity, signature expiry and
-// CRL freshness against the current clock, whatever at says, so a bundle
-// verified after its CRLs' next update fails revocation at level strict.
+// notation-go checks certificate validity, signature expiry and CRL
+// freshness against the current clock, whatever at says, so a bundle
+// verified after its CRLs' next update fails revocation at level strict
+// (closed, never open; docs/bundle.md says so).
 func (g *globals) offlineVerifyOptions(cmd *cobra.Command, policyFile string, at time.Time) (
 	verify.Options, error) {
 	b, ok := cmd.Context().Value(offlineKey{}).(*bundle.Bundle)
