@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	cbundle "github.com/sigstore/cosign/v2/pkg/cosign/bundle"
 	"github.com/sigstore/cosign/v2/pkg/oci"
 	"github.com/sigstore/cosign/v2/pkg/oci/static"
 	"github.com/sigstore/sigstore-go/pkg/root"
@@ -229,7 +230,9 @@ func TestKeylessVerifyRefusals(t *testing.T) {
 	relImg := sign("staging/rel", s.EmailToken(t, releaser), "--timestamp-url", s.TSAURL)
 	noTlog := sign("staging/notlog", s.EmailToken(t, releaser), "--no-tlog", "--timestamp-url", s.TSAURL)
 	noStamp := sign("staging/nostamp", s.EmailToken(t, releaser))
-	swapped := swapRekorBundle(t, h, relImg, sign("staging/other", s.EmailToken(t, releaser)))
+	swapped := swapProof(t, h, relImg, sign("staging/other", s.EmailToken(t, releaser)), "rekor")
+	stampDonor := sign("staging/stamped", s.EmailToken(t, releaser), "--timestamp-url", s.TSAURL)
+	swappedStamp := swapProof(t, h, relImg, stampDonor, "timestamp")
 	// Logged 20 minutes after (or before) the signing: the ten-minute
 	// certificate had expired (or was not yet valid) at the proven time.
 	// Signed without --trusted-root, which would refuse to make them.
@@ -267,6 +270,8 @@ func TestKeylessVerifyRefusals(t *testing.T) {
 			"{issuer: " + email + ", subject: " + releaser + "}", expired, "certificate-chain"},
 		{"certificate not yet valid at the log's proven time",
 			"{issuer: " + email + ", subject: " + releaser + "}", early, "certificate-chain"},
+		{"timestamp for another signature, though none is required",
+			"{issuer: " + email + ", subject: " + releaser + "}", swappedStamp, "timestamp"},
 		{"timestamp from an untrusted authority", "{issuer: " + email + ", subject: " + releaser +
 			", requireTimestamp: true}", relImg, "timestamp"},
 		// The controls: the same signatures pass where the policy allows
@@ -308,10 +313,12 @@ policies:
 	}
 }
 
-// swapRekorBundle writes, to a new repository holding target's image, a
-// signature that is target's own but carries donor's Rekor bundle: a
-// valid log entry, for another signature. It returns the new reference.
-func swapRekorBundle(t *testing.T, h *harness, target, donor string) string {
+// swapProof writes, to a new repository holding target's image, a
+// signature that is target's own but carries donor's Rekor bundle
+// (proof "rekor") or RFC 3161 timestamp ("timestamp"), and target's other
+// proofs: a valid proof, for another signature. It returns the new
+// reference.
+func swapProof(t *testing.T, h *harness, target, donor, proof string) string {
 	t.Helper()
 	ctx := t.Context()
 	sigOf := func(ref string) oci.Signature {
@@ -339,20 +346,44 @@ func swapRekorBundle(t *testing.T, h *harness, target, donor string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rb, err := theirs.Bundle()
-	if err != nil || rb == nil {
-		t.Fatalf("donor has no Rekor bundle: %v", err)
+	from := func(s oci.Signature) (*cbundle.RekorBundle, *cbundle.RFC3161Timestamp) {
+		t.Helper()
+		rb, err := s.Bundle()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts, err := s.RFC3161Timestamp()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rb, ts
+	}
+	rb, ts := from(own)
+	switch theirRB, theirTS := from(theirs); proof {
+	case "rekor":
+		rb = theirRB
+	case "timestamp":
+		ts = theirTS
+	}
+	if (proof == "rekor" && rb == nil) || (proof == "timestamp" && ts == nil) {
+		t.Fatalf("donor %s has no %s proof", donor, proof)
 	}
 	certPEM, err := cryptoutils.MarshalCertificateToPEM(cert)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hybrid, err := static.NewSignature(payload, b64, static.WithCertChain(certPEM, nil),
-		static.WithBundle(rb))
+	opts := []static.Option{static.WithCertChain(certPEM, nil)}
+	if rb != nil {
+		opts = append(opts, static.WithBundle(rb))
+	}
+	if ts != nil {
+		opts = append(opts, static.WithRFC3161Timestamp(ts))
+	}
+	hybrid, err := static.NewSignature(payload, b64, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	img, _ := h.push("staging/swapped", "1.0.0")
+	img, _ := h.push("staging/swapped-"+proof, "1.0.0")
 	d, err := name.NewDigest(img)
 	if err != nil {
 		t.Fatal(err)

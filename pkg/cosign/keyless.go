@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -155,21 +156,45 @@ func (k *Keyless) precheck(sig oci.Signature, co *cosign.CheckOpts) (*KeylessRes
 	if err := k.checkClaims(cert); err != nil {
 		return nil, err
 	}
-	at := time.Now()
-	if k.RequireTlog {
-		if at, err = k.tlog(sig, co); err != nil {
+	// What is required must be there; what is there must verify, required
+	// or not, and the certificate must have been valid at every time it
+	// proves. With neither, the certificate must be valid now, as cosign
+	// has it.
+	var proven []time.Time
+	rb, err := sig.Bundle()
+	if err != nil {
+		return nil, &CheckError{Check: CheckTlog, Err: err}
+	}
+	if k.RequireTlog || rb != nil {
+		at, err := k.tlog(sig, co)
+		if err != nil {
 			return nil, err
 		}
-		res.SignedAt = at
+		proven = append(proven, at)
 	}
-	if k.RequireTimestamp {
-		if at, err = k.timestamp(sig, co); err != nil {
+	ts, err := sig.RFC3161Timestamp()
+	if err != nil {
+		return nil, &CheckError{Check: CheckTimestamp, Err: err}
+	}
+	if k.RequireTimestamp || ts != nil {
+		at, err := k.timestamp(sig, co)
+		if err != nil {
 			return nil, err
 		}
-		res.SignedAt = at
+		proven = append(proven, at)
 	}
-	if err := k.chain(cert, co, at); err != nil {
-		return nil, err
+	// cosign's own pass, which follows, then uses what was verified here.
+	co.IgnoreTlog = !k.RequireTlog && rb == nil
+	co.UseSignedTimestamps = k.RequireTimestamp || ts != nil
+	if len(proven) == 0 {
+		proven = []time.Time{time.Now()}
+	} else {
+		res.SignedAt = slices.MinFunc(proven, time.Time.Compare)
+	}
+	for _, at := range proven {
+		if err := k.chain(cert, co, at); err != nil {
+			return nil, err
+		}
 	}
 	return res, nil
 }
@@ -242,9 +267,9 @@ func (k *Keyless) timestamp(sig oci.Signature, co *cosign.CheckOpts) (time.Time,
 // into the refusal it stands for.
 func verifyTimestamp(sig oci.Signature, co *cosign.CheckOpts) (ts *timestamp.Timestamp, err error) {
 	defer func() {
-		if r := recover(); r != nil {
-			ts, err = nil, fmt.Errorf("the timestamp does not verify with any timestamp "+
-				"authority of the trusted root (%v)", r)
+		if recover() != nil {
+			ts, err = nil, errors.New("the timestamp does not verify with the trusted root's "+
+				"timestamp authorities: none of them signed it, or it is not over this signature")
 		}
 	}()
 	return cosign.VerifyRFC3161Timestamp(sig, co)
