@@ -157,20 +157,27 @@ func (d *decoder) claims(what string, n *yaml.Node, k *KeylessSigner) bool {
 	for i, cf := range fields {
 		known[i] = cf.name
 	}
-	// issuer is a known key only to be refused with a reason.
-	f, ok := d.mapping(n, what, append(known, "issuer")...)
-	if !ok {
-		return false
-	}
-	if len(n.Content) == 0 {
+	if n.Kind == yaml.MappingNode && len(n.Content) == 0 {
 		d.errorf(n, "%s is empty; pin at least one claim or leave claims out", what)
 		return false
 	}
-	ok = len(f.vals)*2 == len(n.Content)
-	if key := f.keys["issuer"]; key != nil {
-		d.errorf(key, "%s cannot pin issuer: the signer's issuer says which it is", what)
-		ok = false
+	// issuer is refused with a reason of its own, and is not offered
+	// among the claims an unknown key could have meant.
+	rest, refused := *n, false
+	rest.Content = nil
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if key := n.Content[i]; key.Kind == yaml.ScalarNode && key.Value == "issuer" {
+			d.errorf(key, "%s cannot pin issuer: the signer's issuer says which it is", what)
+			refused = true
+			continue
+		}
+		rest.Content = append(rest.Content, n.Content[i], n.Content[i+1])
 	}
+	f, ok := d.mapping(&rest, what, known...)
+	if !ok {
+		return false
+	}
+	ok = !refused && len(f.vals)*2 == len(rest.Content)
 	v := reflect.ValueOf(&k.Claims).Elem()
 	for _, cf := range fields {
 		n := f.value(cf.name)

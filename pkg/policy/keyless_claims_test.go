@@ -77,8 +77,18 @@ func TestKeylessClaimsRefused(t *testing.T) {
 			`:9:17: signer "release" cosign keyless claims must be a mapping, not a list`},
 		{"given twice", "        claims: {buildTrigger: push, buildTrigger: push}\n",
 			`:9:38: field "buildTrigger" is given twice in signer "release" cosign keyless claims`},
+		{"null value", "        claims: {sourceRepositoryURI: null}\n",
+			`:9:39: signer "release" cosign keyless claims sourceRepositoryURI is null`},
+		{"tilde value", "        claims: {sourceRepositoryURI: ~}\n",
+			`:9:39: signer "release" cosign keyless claims sourceRepositoryURI is null`},
 	}
 	file := filepath.Join("testdata", "claims.yaml")
+	// The claims an unknown key could have meant do not include issuer,
+	// which is refused anyway.
+	_, err := Parse(file, []byte(claimsPolicy("        claims: {bogus: x}\n")))
+	if err == nil || strings.Contains(err.Error(), "issuer,") || strings.HasSuffix(err.Error(), "issuer") {
+		t.Errorf("unknown claim: %v, want an error that does not offer issuer", err)
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Parse(file, []byte(claimsPolicy(tt.claims)))

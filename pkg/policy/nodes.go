@@ -76,6 +76,11 @@ func (d *decoder) str(n *yaml.Node, what string) (string, bool) {
 		d.errorf(n, "%s is empty", what)
 		return "", false
 	}
+	// A null written out (null, ~) is no value, not the string "null".
+	if n.Style == 0 && n.ShortTag() == "!!null" {
+		d.errorf(n, "%s is null; give a value, or leave the field out", what)
+		return "", false
+	}
 	return n.Value, true
 }
 
