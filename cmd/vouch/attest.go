@@ -39,6 +39,10 @@ Sigstore bundle v0.3 as an OCI 1.1 referrer instead, as cosign v3 does; the
 identity, log, timestamp and trusted-root flags are those of "vouch sign"
 (see vouch sign --help).
 
+Exit codes: 0 attested (or, with a key, already attested); 2 bad usage, a
+file that is not what its flag says, a bad key or identity token; 3 the
+registry, Fulcio, Rekor or the timestamp authority failed.
+
 --backend notation stores the statement as an OCI 1.1 artifact (artifact type
 application/vnd.in-toto+json) whose subject is the image, and signs that
 artifact with notation, taking the same signing flags as "vouch sign

@@ -77,6 +77,13 @@ func (s *sigstoreFlags) check(cmd *cobra.Command, key string) error {
 		return usageErr(errors.New("--identity-token, --fulcio-url, --oidc-issuer and --oidc-client-id go with --keyless"))
 	case s.noTlog && changed("rekor-url"):
 		return usageErr(errors.New("--no-tlog and --rekor-url contradict each other"))
+	case s.keyless && s.noTlog && s.timestampURL == "":
+		return usageErr(errors.New("--no-tlog leaves a keyless signature with no proven signing " +
+			"time, and its certificate expires in minutes: give --timestamp-url too"))
+	case changed("identity-token") && s.identityToken == "":
+		return usageErr(errors.New("--identity-token is empty"))
+	case changed("signature-format") && s.format == "":
+		return usageErr(errors.New("--signature-format is empty: want classic or bundle"))
 	case s.format != "" && s.format != formatClassic && s.format != formatBundle:
 		return usageErr(fmt.Errorf("--signature-format: want classic or bundle, got %q", s.format))
 	}
@@ -143,9 +150,30 @@ func (g *globals) sigstoreOptions(cmd *cobra.Command, s *sigstoreFlags, key stri
 		return opts, err
 	}
 	if tr != nil {
+		if err := rootCovers(tr, opts); err != nil {
+			return opts, usageErr(fmt.Errorf("--trusted-root %s: %w; nothing was signed", s.trustedRoot, err))
+		}
 		opts.TrustedRoot = tr
 	}
 	return opts, nil
+}
+
+// rootCovers refuses, before anything is signed or logged, a trusted root
+// that could not verify what opts would make: a keyless signature needs a
+// Fulcio CA and a CT log, a log entry a Rekor key, a timestamp an
+// authority.
+func rootCovers(tr *root.TrustedRoot, opts sigstore.SignOptions) error {
+	switch {
+	case opts.Keyless != nil && len(tr.FulcioCertificateAuthorities()) == 0:
+		return errors.New("it lists no Fulcio certificate authority, so no keyless certificate would verify")
+	case opts.Keyless != nil && len(tr.CTLogs()) == 0:
+		return errors.New("it lists no CT log, so no Fulcio certificate's SCT would verify")
+	case opts.RekorURL != "" && len(tr.RekorLogs()) == 0:
+		return errors.New("it lists no Rekor log, so no log entry would verify")
+	case opts.TimestampURL != "" && len(tr.TimestampingAuthorities()) == 0:
+		return errors.New("it lists no timestamp authority, so no timestamp would verify")
+	}
+	return nil
 }
 
 // checkRoot returns the trusted root the new signature is checked

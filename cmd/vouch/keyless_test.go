@@ -135,17 +135,40 @@ func TestKeylessSignRefusals(t *testing.T) {
 	// A token signed by a key the issuer does not publish.
 	bad := f.s.UntrustedToken(t, teststack.EmailIssuer, map[string]any{
 		"sub": releaser, "email": releaser, "email_verified": true})
-	h.expect(exitRegistry, []string{"fulcio", "signing certificate"},
+	h.expect(exitUsage, []string{"Fulcio", "refused to certify the identity token"},
 		f.args("sign", "--identity-token", bad)...)
+	// Tokens Fulcio would refuse: expired (caught before Fulcio is asked),
+	// and for another audience.
+	expired := f.s.Token(t, teststack.EmailIssuer, map[string]any{"sub": releaser, "email": releaser,
+		"email_verified": true, "exp": time.Now().Add(-time.Hour).Unix(),
+		"iat": time.Now().Add(-2 * time.Hour).Unix(), "nbf": time.Now().Add(-2 * time.Hour).Unix()})
+	h.expect(exitUsage, []string{"expired at"}, f.args("sign", "--identity-token", expired)...)
+	otherAud := f.s.Token(t, teststack.EmailIssuer, map[string]any{"sub": releaser, "email": releaser,
+		"email_verified": true, "aud": "someone-else"})
+	h.expect(exitUsage, []string{"refused to certify"}, f.args("sign", "--identity-token", otherAud)...)
+	h.expect(exitUsage, []string{"--identity-token is empty"}, f.args("sign", "--identity-token", "")...)
 
-	// A trusted root that does not hold this Fulcio's CA: the new signature
-	// is checked before anything is written.
+	// Refusals that need no service come before any is asked: a keyless
+	// signature with no log and no timestamp, a trusted root that could not
+	// verify the result, a bundle file that could not be written.
+	good := f.s.EmailToken(t, releaser)
+	h.expect(exitUsage, []string{"--no-tlog leaves a keyless signature"}, "sign", "--keyless",
+		"--identity-token", good, "--fulcio-url", f.s.FulcioURL, "--no-tlog", f.img)
+	noCT := h.write("sigstore/no_ct.json", string(rootWithout(t, f.s, "ct")))
+	h.expect(exitUsage, []string{"lists no CT log", "nothing was signed"},
+		f.args("sign", "--identity-token", good, "--trusted-root", noCT)...)
+	h.expect(exitUsage, []string{"cannot write into"}, "sign-blob", "--keyless", "--identity-token", good,
+		"--fulcio-url", f.s.FulcioURL, "--rekor-url", f.s.RekorURL, h.write("f.txt", "x"),
+		"--bundle", h.path("no/such/dir/f.sigstore.json"))
+
+	// A trusted root that does not hold this Fulcio's CA is refused before
+	// anything is signed.
 	h.env["SIGSTORE_ID_TOKEN"] = f.s.EmailToken(t, releaser)
 	// A root that trusts only a timestamp authority: not this Fulcio's CA,
 	// nor its CT log or Rekor.
 	other := writeTSATrustedRoot(t, h, testtsa.Start(t))
 	args := f.args("sign", "--trusted-root", other)
-	h.expect(exitUsage, []string{"does not verify against the trusted root"}, args...)
+	h.expect(exitUsage, []string{"lists no Fulcio certificate authority", "nothing was signed"}, args...)
 	// A log whose entry time the certificate does not cover.
 	h.expect(exitUsage, []string{"does not verify against the trusted root", "certificate"},
 		"sign", "--keyless", "--fulcio-url", f.s.FulcioURL, "--rekor-url",

@@ -50,6 +50,12 @@ does. vouch verify reads both. With --key, --rekor-url, --timestamp-url and
 --signature-format apply too; a key signature is logged only when
 --rekor-url is given.
 
+Exit codes: 0 signed (or, with a key, already signed); 2 bad usage, a bad
+key, password or identity token (Fulcio refusing the token included), or a
+trusted root that could not verify the result (checked before anything is
+signed where it can be); 3 the registry, Fulcio, Rekor or the timestamp
+authority failed or could not be reached.
+
 --backend notation signs as the Notary Project's notation does: a JWS or COSE
 envelope made with --key and its certificate chain --cert (or by a notation
 plugin: --plugin NAME --key-id ID), stored as an OCI 1.1 referrer of the image

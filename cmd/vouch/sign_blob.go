@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -104,5 +105,13 @@ func (f *signBlobFlags) check() error {
 	if _, err := os.Lstat(f.bundle); err == nil {
 		return fmt.Errorf("--bundle %s: %w", f.bundle, sigstore.ErrExists)
 	}
-	return nil
+	// Signing keyless or into a log cannot be undone: the directory the
+	// bundle goes to must take a file before anything is signed.
+	dir := filepath.Dir(f.bundle)
+	probe, err := os.CreateTemp(dir, ".vouch-probe-*")
+	if err != nil {
+		return fmt.Errorf("--bundle %s: cannot write into %s: %w", f.bundle, dir, err)
+	}
+	probe.Close()
+	return os.Remove(probe.Name())
 }

@@ -68,7 +68,8 @@ identity, and says for each signer that refused why.
 
 Exit codes: 0 verified; 1 verification failed (the failed check is named;
 with --policy, no signer verified the bundle); 2 bad usage or a bad input
-file (a policy error names file:line:column).`,
+file (a policy error names file:line:column); 3 the public trusted root
+could not be fetched through TUF.`,
 		Example: `  vouch verify-blob app.tar.gz --bundle app.tar.gz.sigstore.json \
     --certificate-identity https://github.com/acme/app/.github/workflows/release.yml@refs/tags/v1.4.0 \
     --certificate-oidc-issuer https://token.actions.githubusercontent.com \
@@ -94,7 +95,8 @@ file (a policy error names file:line:column).`,
 	fl.StringVar(&f.trustedRoot, "trusted-root", "",
 		"trusted_root.json holding the CAs, log keys and TSAs to trust "+
 			"(default: the public Sigstore instance's, through TUF)")
-	fl.StringVar(&f.digest, "digest", "", "the artifact's digest (sha256:HEX), in place of FILE")
+	fl.StringVar(&f.digest, "digest", "",
+		"the artifact's digest (sha256:HEX, sha384:HEX or sha512:HEX), in place of FILE")
 	fl.StringVar(&f.policy, "policy", "",
 		"trust policy whose cosign signers may have signed the bundle")
 	fl.StringArrayVar(&f.signers, "signer", nil,
@@ -155,9 +157,19 @@ func (f *verifyBlobFlags) check(args []string) error {
 	if f.key != "" && id {
 		return errors.New("--key and --certificate-* flags exclude each other")
 	}
-	if f.key == "" && !id {
+	switch i := f.identity; {
+	case f.key == "" && !id:
 		return errors.New("give --key, or --certificate-identity (or -regexp) " +
 			"with --certificate-oidc-issuer")
+	case f.key != "":
+	case i.Subject != "" && i.SubjectRegexp != "":
+		return errors.New("give --certificate-identity or --certificate-identity-regexp, not both")
+	case i.Issuer == "":
+		return errors.New("--certificate-oidc-issuer is required with --certificate-identity " +
+			"(or -regexp): the issuer is matched exactly")
+	case i.Subject == "" && i.SubjectRegexp == "":
+		return errors.New("--certificate-oidc-issuer needs --certificate-identity " +
+			"or --certificate-identity-regexp")
 	}
 	return nil
 }

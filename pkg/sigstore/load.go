@@ -80,7 +80,7 @@ func ParseDigest(s string) (Digest, error) {
 	}
 	v, err := hex.DecodeString(hexValue)
 	if err != nil || len(v) != h.Size() {
-		return Digest{}, inputErr("digest "+s, fmt.Errorf("want %d hex bytes", h.Size()))
+		return Digest{}, inputErr("digest "+s, fmt.Errorf("want %d hex digits for %s", 2*h.Size(), alg))
 	}
 	return Digest{Algorithm: alg, Value: v}, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
@@ -121,7 +122,8 @@ func Sign(ctx context.Context, content sign.Content, opts SignOptions) (*bundle.
 	if opts.TrustedRoot != nil {
 		if err := checkNew(b, content, opts); err != nil {
 			return nil, fmt.Errorf("%w: the new signature does not verify against the trusted root "+
-				"(is it this deployment's?): %w", ErrInput, err)
+				"(is the root this deployment's, and do its services agree on the time?): %w",
+				ErrInput, err)
 		}
 	}
 	return b, nil
@@ -184,7 +186,8 @@ func (o SignOptions) keypair() (sign.Keypair, error) {
 // authority remains.
 func classifySignErr(err error, opts SignOptions) error {
 	switch {
-	case errors.Is(err, errSigning), errors.Is(err, ErrFulcio), errors.Is(err, ErrRekor):
+	case errors.Is(err, errSigning), errors.Is(err, ErrFulcio), errors.Is(err, ErrRekor),
+		errors.Is(err, ErrInput):
 		return err
 	case opts.TimestampURL != "":
 		return fmt.Errorf("%w %s: %w", ErrTimestampAuthority, opts.TimestampURL, err)
@@ -205,6 +208,14 @@ type tagged struct {
 func (t tagged) GetCertificate(ctx context.Context, kp sign.Keypair,
 	opts *sign.CertificateProviderOptions) ([]byte, error) {
 	cert, err := t.svc.(sign.CertificateProvider).GetCertificate(ctx, kp, opts)
+	// sigstore-go reports a Fulcio answer of 4xx as "Fulcio returned
+	// 4xx: …": Fulcio refused the request (the identity token, mostly),
+	// which trying again will not mend.
+	if err != nil && strings.Contains(err.Error(), "Fulcio returned 4") {
+		return nil, fmt.Errorf("%w: Fulcio %s refused to certify the identity token "+
+			"(expired, for another audience, from an issuer it does not trust, or not verified "+
+			"by the issuer): %w", ErrInput, t.url, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w %s: getting a signing certificate: %w", t.tag, t.url, err)
 	}

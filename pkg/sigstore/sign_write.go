@@ -30,7 +30,7 @@ func WriteBundle(path string, b *bundle.Bundle) error {
 		return fmt.Errorf("writing bundle: %s: %w", path, ErrExists)
 	}
 	if err := writeNew(path, append(data, '\n'), 0o644); err != nil {
-		return fmt.Errorf("writing bundle: %w", err)
+		return fmt.Errorf("writing bundle %s: %w", path, err)
 	}
 	return nil
 }

@@ -2,10 +2,13 @@ package sigstore
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/sigstore/cosign/v2/pkg/providers"
 	// Registers cosign's GitHub Actions token provider.
@@ -65,9 +68,13 @@ func IDToken(ctx context.Context, opts TokenOptions) (token, source string, err 
 		if err != nil {
 			return "", "", inputErr("--identity-token", err)
 		}
-		return checkToken(string(b), "--identity-token "+opts.Flag)
+		return checkToken(string(b), "the file "+file+" (--identity-token "+opts.Flag+")")
 	case opts.Flag != "":
-		return checkToken(opts.Flag, "--identity-token")
+		tok, source, err := checkToken(opts.Flag, "--identity-token")
+		if err != nil && !strings.Contains(opts.Flag, ".") {
+			err = fmt.Errorf("%w; to read a token from a file, write @FILE", err)
+		}
+		return tok, source, err
 	case getenv(EnvIDToken) != "":
 		return checkToken(getenv(EnvIDToken), EnvIDToken)
 	case getenv(EnvGitHubRequestURL) != "" && getenv(EnvGitHubRequestToken) != "":
@@ -98,13 +105,33 @@ func IDToken(ctx context.Context, opts TokenOptions) (token, source string, err 
 		"id-token: write, or run on a terminal to sign in with a browser", ErrNoToken, EnvIDToken)
 }
 
-// checkToken trims tok and refuses one that is plainly not a JWT, so that
-// a file path given without its @ is caught here and not by Fulcio.
+// checkToken trims tok and refuses one that is plainly not a JWT, or one
+// whose exp claim has passed, so that the mistake is named here and not
+// by Fulcio. Nothing else is checked: the token is Fulcio's to verify.
 func checkToken(tok, source string) (string, string, error) {
 	tok = strings.TrimSpace(tok)
-	if strings.Count(tok, ".") != 2 {
-		return "", "", inputErr(source, errors.New("not a JWT (three dot-separated parts); "+
-			"to read a token from a file, write @FILE"))
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		return "", "", inputErr("identity token from "+source,
+			errors.New("not a JWT (three dot-separated parts)"))
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	var claims struct {
+		Exp *float64 `json:"exp"`
+	}
+	if err == nil {
+		err = json.Unmarshal(raw, &claims)
+	}
+	if err != nil {
+		return "", "", inputErr("identity token from "+source,
+			fmt.Errorf("its claims cannot be read: %w", err))
+	}
+	if claims.Exp != nil {
+		exp := time.Unix(int64(*claims.Exp), 0)
+		if time.Now().After(exp) {
+			return "", "", inputErr("identity token from "+source,
+				fmt.Errorf("expired at %s: get a fresh one", exp.UTC().Format(time.RFC3339)))
+		}
 	}
 	return tok, source, nil
 }
