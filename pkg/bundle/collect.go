@@ -151,21 +151,27 @@ func (c *collector) blob(ctx context.Context, repo name.Repository, desc v1.Desc
 
 // image writes the image d names and lists it as the bundle's image, with
 // annotations ann.
-func (c *collector) image(ctx context.Context, d name.Digest, ann map[string]string) error {
+// It returns the manifests an index lists, whose own evidence the caller
+// collects too; none for a single manifest.
+func (c *collector) image(ctx context.Context, d name.Digest, ann map[string]string) ([]name.Digest, error) {
 	got, m, err := c.fetch(d)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !isManifest(got.MediaType) {
-		return fmt.Errorf("%s is a %s, not an image or an index", d, got.MediaType)
+		return nil, fmt.Errorf("%s is a %s, not an image or an index", d, got.MediaType)
 	}
 	desc, err := c.manifest(ctx, d.Context(), got, m, c.layers, 0)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	desc.Annotations = ann
 	c.w.add(desc)
-	return nil
+	var children []name.Digest
+	for _, cm := range m.Manifests {
+		children = append(children, d.Context().Digest(cm.Digest.String()))
+	}
+	return children, nil
 }
 
 // cosign writes the manifests of cosign's sha256-<hex>.sig and .att tags

@@ -185,14 +185,20 @@ func (e *exporter) run(ctx context.Context, dir string) (*ExportResult, error) {
 func (e *exporter) collect(ctx context.Context, w *layoutWriter) error {
 	c := &collector{client: e.client, ropts: e.client.RemoteOptions(ctx), w: w,
 		layers: e.opts.WithLayers, log: e.log}
-	if err := c.image(ctx, e.d, e.imageAnnotations()); err != nil {
+	children, err := c.image(ctx, e.d, e.imageAnnotations())
+	if err != nil {
 		return err
 	}
-	if err := c.cosign(ctx, e.d); err != nil {
-		return err
-	}
-	if err := c.referrers(ctx, e.d, 1, map[v1.Hash]bool{}); err != nil {
-		return err
+	// The evidence of the image, and of each platform image of an index,
+	// which may be signed and attested on its own.
+	seen := map[v1.Hash]bool{}
+	for _, d := range append([]name.Digest{e.d}, children...) {
+		if err := c.cosign(ctx, d); err != nil {
+			return err
+		}
+		if err := c.referrers(ctx, d, 1, seen); err != nil {
+			return err
+		}
 	}
 	return w.writeIndex()
 }

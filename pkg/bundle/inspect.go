@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math"
 	"net/url"
 	"os"
@@ -272,14 +273,22 @@ var evidenceTag = regexp.MustCompile(`^sha256-([0-9a-f]{64})(\..*)?$`)
 // chain of referrers ends at the image.
 func (ins *inspector) evidence(descs []v1.Descriptor) error {
 	img := ins.c.image.DigestStr()
-	withSubject := map[string]bool{img: true}
+	// The image's own digests: its index or manifest, and the platform
+	// manifests of an index, each of which may carry evidence.
+	own := map[string]bool{img: true}
+	if h, err := v1.NewHash(img); err == nil {
+		for _, m := range ins.manifests[h].Manifests {
+			own[m.Digest.String()] = true
+		}
+	}
+	withSubject := maps.Clone(own)
 	for _, d := range descs {
 		if ins.manifests[d.Digest].Subject != nil {
 			withSubject[d.Digest.String()] = true
 		}
 	}
 	for _, d := range descs {
-		if err := ins.checkEvidence(d, img, withSubject); err != nil {
+		if err := ins.checkEvidence(d, img, own, withSubject); err != nil {
 			return fmt.Errorf("%w: %w", ErrCorrupt, err)
 		}
 	}
@@ -287,16 +296,18 @@ func (ins *inspector) evidence(descs []v1.Descriptor) error {
 }
 
 func (ins *inspector) checkEvidence(d v1.Descriptor, img string,
-	withSubject map[string]bool) error {
+	own, withSubject map[string]bool) error {
 	kind := Kind(d.Annotations[AnnotationKind])
 	tag := d.Annotations[annotationRefName]
-	if m := evidenceTag.FindStringSubmatch(tag); m != nil && "sha256:"+m[1] != img {
+	m := evidenceTag.FindStringSubmatch(tag)
+	if m != nil && !own["sha256:"+m[1]] {
 		return fmt.Errorf("evidence %s (tag %s) belongs to sha256:%s, not to the bundle's image %s",
 			d.Digest, tag, m[1], img)
 	}
 	want := map[Kind]string{KindCosignSignatures: ".sig", KindCosignAttestations: ".att"}[kind]
-	if want != "" && tag != "sha256-"+ins.c.image.DigestStr()[len("sha256:"):]+want {
-		return fmt.Errorf("%s entry %s has tag %q, not the %s tag of %s", kind, d.Digest, tag, want, img)
+	if want != "" && (m == nil || m[2] != want) {
+		return fmt.Errorf("%s entry %s has tag %q, not the %s tag of %s or one of its platform images",
+			kind, d.Digest, tag, want, img)
 	}
 	subject := ins.manifests[d.Digest].Subject
 	switch {

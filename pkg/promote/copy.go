@@ -1,6 +1,7 @@
 package promote
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -32,28 +33,73 @@ func (p *promoter) run(ctx context.Context, srcD name.Digest, dst name.Repositor
 	if err := p.copyManifest(ctx, "image", srcD, dst); err != nil {
 		return err
 	}
+	if err := p.evidenceOf(ctx, "", srcD, dst); err != nil {
+		return err
+	}
+	// An index's platform images may be signed and attested on their own
+	// (cosign sign --recursive does that); their evidence comes too.
+	children, err := p.children(ctx, srcD)
+	if err != nil {
+		return err
+	}
+	for _, c := range children {
+		what := "platform " + c.DigestStr()[:len("sha256:")+12] + " "
+		if err := p.evidenceOf(ctx, what, c, dst); err != nil {
+			return err
+		}
+	}
+	if tag == nil {
+		return nil
+	}
+	return p.tag(ctx, "tag", *tag, h)
+}
+
+// evidenceOf copies the evidence of srcD to dst: cosign's .sig and .att
+// tags, then the OCI 1.1 referrers. what prefixes the steps' names.
+func (p *promoter) evidenceOf(ctx context.Context, what string, srcD name.Digest, dst name.Repository) error {
+	h, err := v1.NewHash(srcD.DigestStr())
+	if err != nil {
+		return fmt.Errorf("parsing digest: %w", err)
+	}
 	ropts := p.opts.Registry.RemoteOptions(ctx)
 	ev, err := vcosign.Fetch(ctx, srcD, ropts)
 	if err != nil {
 		return fmt.Errorf("reading evidence of %s: %w", srcD, err)
 	}
 	if ev.SigManifest != nil {
-		if err := p.evidence(ctx, "signatures", srcD, dst, h, ev.SigManifest.Digest, ".sig", ev.Signatures); err != nil {
+		err := p.evidence(ctx, what+"signatures", srcD, dst, h, ev.SigManifest.Digest, ".sig", ev.Signatures)
+		if err != nil {
 			return err
 		}
 	}
 	if ev.AttManifest != nil {
-		if err := p.evidence(ctx, "attestations", srcD, dst, h, ev.AttManifest.Digest, ".att", ev.Attestations); err != nil {
+		err := p.evidence(ctx, what+"attestations", srcD, dst, h, ev.AttManifest.Digest, ".att", ev.Attestations)
+		if err != nil {
 			return err
 		}
 	}
-	if err := p.referrers(ctx, srcD, dst); err != nil {
-		return err
+	return p.referrers(ctx, srcD, dst)
+}
+
+// children returns the manifests an index lists, or none for a single
+// manifest.
+func (p *promoter) children(ctx context.Context, d name.Digest) ([]name.Digest, error) {
+	raw, mt, err := p.opts.Registry.Manifest(ctx, d)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", d, err)
 	}
-	if tag == nil {
-		return nil
+	if !mt.IsIndex() {
+		return nil, nil
 	}
-	return p.tag(ctx, "tag", *tag, h)
+	idx, err := v1.ParseIndexManifest(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("reading index %s: %w", d, err)
+	}
+	out := make([]name.Digest, 0, len(idx.Manifests))
+	for _, m := range idx.Manifests {
+		out = append(out, d.Context().Digest(m.Digest.String()))
+	}
+	return out, nil
 }
 
 func (p *promoter) copyManifest(ctx context.Context, what string, src name.Digest, dst name.Repository) error {
