@@ -269,9 +269,10 @@ func TestKeylessVerifyRefusals(t *testing.T) {
 	expired := skewed("staging/expired", 20*time.Minute)
 	early := skewed("staging/early", -20*time.Minute)
 
-	noSCT := h.write("sigstore/no_ct.json", string(rootWithout(t, s, "ct")))
-	noCA := h.write("sigstore/no_ca.json", string(rootWithout(t, s, "ca")))
-	noTSA := h.write("sigstore/no_tsa.json", string(rootWithout(t, s, "tsa")))
+	// Roots naming another deployment's CA, CT log or timestamp authority.
+	noSCT := h.write("sigstore/other_ct.json", string(s.ImpostorRoot(t, teststack.PartCTLog)))
+	noCA := h.write("sigstore/other_ca.json", string(s.ImpostorRoot(t, teststack.PartFulcio)))
+	noTSA := h.write("sigstore/other_tsa.json", string(s.ImpostorRoot(t, teststack.PartTSA)))
 
 	for _, tt := range []struct {
 		name, signer, img, reason string

@@ -142,10 +142,37 @@ func (d *decoder) keylessSigner(what string, key, n *yaml.Node) *KeylessSigner {
 	if v := f.value("claims"); v != nil {
 		ok = d.claims(what, v, k) && ok
 	}
+	if v := f.value("trustedRoot"); v != nil && k.TrustedRoot != nil {
+		ok = d.rootCovers(what, v, k) && ok
+	}
 	if !ok {
 		return nil
 	}
 	return k
+}
+
+// rootCovers refuses a trusted root under which no signature of k could
+// ever verify: one with no Fulcio CA, no CT log (vouch requires an SCT),
+// no Rekor log when k requires a log entry, or no timestamp authority
+// when it requires a timestamp.
+func (d *decoder) rootCovers(what string, v *yaml.Node, k *KeylessSigner) bool {
+	tr := k.TrustedRoot
+	var lacks string
+	switch {
+	case len(tr.FulcioCertificateAuthorities()) == 0:
+		lacks = "no Fulcio certificate authority"
+	case len(tr.CTLogs()) == 0:
+		lacks = "no CT log, so no certificate's SCT"
+	case k.RequireTlog && len(tr.RekorLogs()) == 0:
+		lacks = "no Rekor log, and requireTlog is true, so no log entry"
+	case k.RequireTimestamp && len(tr.TimestampingAuthorities()) == 0:
+		lacks = "no timestamp authority, and requireTimestamp is true, so no timestamp"
+	default:
+		return true
+	}
+	d.errorf(v, "%s trustedRoot %s lists %s: no signature could verify under it",
+		what, k.TrustedRootPath, lacks)
+	return false
 }
 
 // claims decodes the claims mapping n into k.Claims. A value is compared

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sigstore/sigstore-go/pkg/root"
@@ -21,7 +22,7 @@ signers:
       keyless:
         issuer: https://github.com/login/oauth
         subject: mitr@redhat.com
-        trustedRoot: trusted_root.json
+        trustedRoot: trusted_root_tsa.json
         requireTlog: false
         requireTimestamp: true
 policies:
@@ -101,5 +102,27 @@ policies:
 	}
 	if priv.TrustedRoot != own || priv.PublicRoot {
 		t.Errorf("private: UsePublicRoot replaced the signer's own root")
+	}
+}
+
+// TestKeylessRootCovers checks that a trusted root under which no
+// signature of the signer could verify is refused where the file names it.
+func TestKeylessRootCovers(t *testing.T) {
+	src := `version: v1
+signers:
+  s:
+    cosign:
+      keyless: {issuer: https://github.com/login/oauth, subject: a@example.com,
+                trustedRoot: trusted_root.json, requireTimestamp: true}
+policies:
+- name: p
+  scope: ['**']
+  signatures: {anyOf: [s]}
+`
+	_, err := Parse(filepath.Join("testdata", "covers.yaml"), []byte(src))
+	want := `testdata/covers.yaml:6:30: signer "s" cosign keyless trustedRoot trusted_root.json ` +
+		`lists no timestamp authority`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("err = %v, want %q", err, want)
 	}
 }
