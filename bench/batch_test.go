@@ -17,6 +17,8 @@ import (
 	"github.com/vouchsec/vouch/attest"
 	"github.com/vouchsec/vouch/internal/testreg"
 	vcosign "github.com/vouchsec/vouch/pkg/cosign"
+
+	"github.com/vouchsec/vouch/internal/gotool"
 )
 
 // batchImages is how many distinct images BenchmarkVerifyBatch verifies.
@@ -99,7 +101,7 @@ func batchFixture(b *testing.B, host, dir string) []string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	root, err := moduleRoot()
+	root, err := gotool.ModuleRoot()
 	if err != nil {
 		b.Fatal(err)
 	}

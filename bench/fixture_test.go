@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,6 +13,8 @@ import (
 
 	"github.com/vouchsec/vouch/internal/cosigncli"
 	"github.com/vouchsec/vouch/internal/testreg"
+
+	"github.com/vouchsec/vouch/internal/gotool"
 )
 
 const (
@@ -111,7 +112,7 @@ func newFixture(tb testing.TB) *fixture {
 // makeEvidence signs and attests the image with vouch and writes the key
 // pair and the policy into dir.
 func (fx *fixture) makeEvidence(dir string) error {
-	root, err := moduleRoot()
+	root, err := gotool.ModuleRoot()
 	if err != nil {
 		return err
 	}
@@ -189,7 +190,7 @@ func cleanScan(root string) (string, error) {
 
 // buildVouch builds ./cmd/vouch from this module into out.
 func buildVouch(out string) error {
-	root, err := moduleRoot()
+	root, err := gotool.ModuleRoot()
 	if err != nil {
 		return err
 	}
@@ -202,23 +203,4 @@ func buildVouch(out string) error {
 		return fmt.Errorf("building vouch: %w\n%s", err, b)
 	}
 	return nil
-}
-
-// moduleRoot is the directory holding go.mod, found upwards from the
-// working directory (the package directory under go test).
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("finding module root: %w", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("finding module root: no go.mod above the working directory")
-		}
-		dir = parent
-	}
 }

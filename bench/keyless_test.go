@@ -9,6 +9,8 @@ import (
 	"github.com/vouchsec/vouch/internal/testreg"
 	"github.com/vouchsec/vouch/internal/teststack"
 	"github.com/vouchsec/vouch/pkg/policy"
+
+	"github.com/vouchsec/vouch/internal/gotool"
 )
 
 // releaser is the identity the keyless benchmark signs as: the email
@@ -106,7 +108,7 @@ func (fx *keylessFixture) cosignVerify() []string {
 // vouch accepts, that it covers the benchmark's repository and requires a
 // signature by the one keyless signer, with the log required.
 func TestKeylessPolicy(t *testing.T) {
-	root, err := moduleRoot()
+	root, err := gotool.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}

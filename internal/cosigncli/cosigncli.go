@@ -11,7 +11,6 @@ package cosigncli
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -19,6 +18,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vouchsec/vouch/internal/gotool"
 )
 
 const (
@@ -45,14 +46,14 @@ func Path(t testing.TB) string {
 	if p := os.Getenv(EnvBin); p != "" {
 		return p
 	}
-	root, err := moduleRoot()
+	root, err := gotool.ModuleRoot()
 	if err != nil {
 		t.Fatalf("cosigncli: %v", err)
 	}
 	bin := filepath.Join(root, "bin", "cosign")
 	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
 	defer cancel()
-	if err := ensureBuilt(ctx, root, bin); err != nil {
+	if err := gotool.Ensure(ctx, root, ToolPackage, bin); err != nil {
 		t.Fatalf("cosigncli: building %s: %v", ToolPackage, err)
 	}
 	return bin
@@ -136,80 +137,4 @@ func baseEnv(home string) []string {
 		"NO_PROXY=127.0.0.1,localhost,::1",
 		"no_proxy=127.0.0.1,localhost,::1",
 	}
-}
-
-// moduleRoot finds the directory holding go.mod, starting from the working
-// directory (a package directory under go test).
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("finding module root: %w", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("finding module root: no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
-
-// ensureBuilt builds bin unless it is newer than go.sum, holding a lock file
-// beside it so that only one process builds at a time.
-func ensureBuilt(ctx context.Context, root, bin string) error {
-	if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
-		return err
-	}
-	unlock, err := lockFile(bin + ".lock")
-	if err != nil {
-		return err
-	}
-	defer unlock()
-
-	fresh, err := upToDate(bin, filepath.Join(root, "go.sum"))
-	if err != nil || fresh {
-		return err
-	}
-	return build(ctx, root, bin)
-}
-
-// upToDate reports whether bin exists and is newer than sum.
-func upToDate(bin, sum string) (bool, error) {
-	b, err := os.Stat(bin)
-	if errors.Is(err, os.ErrNotExist) {
-		return false, nil
-	} else if err != nil {
-		return false, err
-	}
-	s, err := os.Stat(sum)
-	if err != nil {
-		return false, err
-	}
-	return b.ModTime().After(s.ModTime()), nil
-}
-
-// build runs go build into a temporary file and renames it over bin, so that a
-// reader never sees a half-written binary.
-func build(ctx context.Context, root, bin string) error {
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(bin), ".cosign-build-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	f.Close()
-	cmd := exec.CommandContext(ctx, goBin, "build", "-o", tmp, ToolPackage)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("%w\n%s", err, out)
-	}
-	return os.Rename(tmp, bin)
 }

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/vouchsec/vouch/internal/gotool"
 )
 
 func TestOfflineArgs(t *testing.T) {
@@ -74,7 +76,7 @@ func TestPathBuildsGoModVersion(t *testing.T) {
 	if info.Path != ToolPackage {
 		t.Errorf("binary's main package = %q, want %q", info.Path, ToolPackage)
 	}
-	root, err := moduleRoot()
+	root, err := gotool.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package cosigncli
+package gotool
 
 // lockFile does nothing where flock is not available: parallel test packages
 // may then build the binary twice, each into its own temporary file.

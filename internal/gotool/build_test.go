@@ -1,4 +1,4 @@
-package cosigncli
+package gotool
 
 import (
 	"os"
@@ -22,7 +22,7 @@ func TestUpToDate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			bin, sum := filepath.Join(dir, "cosign"), filepath.Join(dir, "go.sum")
+			bin, sum := filepath.Join(dir, "tool"), filepath.Join(dir, "go.sum")
 			touch(t, sum, now.Add(-tt.sumAge))
 			if tt.binAge != 0 {
 				touch(t, bin, now.Add(-tt.binAge))

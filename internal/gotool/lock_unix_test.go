@@ -1,6 +1,6 @@
 //go:build unix
 
-package cosigncli
+package gotool
 
 import (
 	"path/filepath"
@@ -9,9 +9,9 @@ import (
 )
 
 // TestLockFileExcludes checks that a second holder waits for the first: the
-// guard that keeps parallel test packages from building cosign together.
+// guard that keeps parallel test packages from building a tool together.
 func TestLockFileExcludes(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "cosign.lock")
+	path := filepath.Join(t.TempDir(), "tool.lock")
 	unlock, err := lockFile(path)
 	if err != nil {
 		t.Fatal(err)

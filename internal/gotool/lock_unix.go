@@ -1,6 +1,6 @@
 //go:build unix
 
-package cosigncli
+package gotool
 
 import (
 	"fmt"

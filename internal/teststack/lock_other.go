@@ -1,9 +1,0 @@
-//go:build !unix
-
-package teststack
-
-// lockFile does nothing where flock is not available: parallel test packages
-// may then build the binary twice, each into its own temporary file.
-func lockFile(string) (unlock func(), err error) {
-	return func() {}, nil
-}
