@@ -144,16 +144,29 @@ func (e *bundleEvidence) Verify(ctx context.Context, d v1.Hash,
 	return v, nil
 }
 
+// KeylessOptions says what a Sigstore bundle must prove for the keyless
+// signer k: its trusted root, identity (the subject regexp as the file
+// writes it: sigstore.Verify anchors it), claims and required proofs. The
+// caller adds the artifact. A signer whose public root was not fetched is
+// refused.
+func KeylessOptions(k *policy.KeylessSigner) (sigstore.Options, error) {
+	if k.TrustedRoot == nil {
+		return sigstore.Options{}, errNoPublicRoot
+	}
+	return sigstore.Options{TrustedRoot: k.TrustedRoot,
+		Identity: sigstore.Identity{Issuer: k.Issuer, Subject: k.Subject,
+			SubjectRegexp: k.SubjectRegexp, Extensions: k.Claims},
+		RequireTlog: k.RequireTlog, RequireTimestamp: k.RequireTimestamp}, nil
+}
+
 func (e *bundleEvidence) verifyKeyless(ctx context.Context, k *policy.KeylessSigner,
 	opts sigstore.Options) (*Verified, error) {
-	if k.TrustedRoot == nil {
-		return nil, errNoPublicRoot
+	ko, err := KeylessOptions(k)
+	if err != nil {
+		return nil, err
 	}
-	opts.TrustedRoot = k.TrustedRoot
-	opts.Identity = sigstore.Identity{Issuer: k.Issuer, Subject: k.Subject,
-		SubjectRegexp: k.SubjectRegexp, Extensions: k.Claims}
-	opts.RequireTlog, opts.RequireTimestamp = k.RequireTlog, k.RequireTimestamp
-	res, err := sigstore.Verify(ctx, e.b, opts)
+	ko.Digest = opts.Digest
+	res, err := sigstore.Verify(ctx, e.b, ko)
 	if err != nil {
 		return nil, err
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/vouchsec/vouch/pkg/policy"
 	"github.com/vouchsec/vouch/pkg/sigstore"
+	vverify "github.com/vouchsec/vouch/verify"
 )
 
 // verifyBlobFlags are vouch verify-blob's flags.
@@ -413,12 +414,7 @@ func (f *verifyBlobFlags) keyTrustedRoot(signers []*policy.Signer) (root.Trusted
 func blobSignerOptions(s *policy.Signer, keyRoot root.TrustedMaterial) (sigstore.Options, error) {
 	c := s.Cosign
 	if k := c.Keyless; k != nil {
-		// SubjectRegexp is given as the file writes it: sigstore.Verify
-		// anchors it, as the policy does.
-		return sigstore.Options{TrustedRoot: k.TrustedRoot,
-			Identity: sigstore.Identity{Issuer: k.Issuer, Subject: k.Subject,
-				SubjectRegexp: k.SubjectRegexp, Extensions: k.Claims},
-			RequireTlog: k.RequireTlog, RequireTimestamp: k.RequireTimestamp}, nil
+		return vverify.KeylessOptions(k)
 	}
 	v, err := signature.LoadDefaultVerifier(c.PublicKey)
 	if err != nil {
