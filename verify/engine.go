@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -42,6 +43,14 @@ type Options struct {
 	Now time.Time
 	// Logger receives debug logs; nil discards them.
 	Logger *slog.Logger
+	// NamedScopes also applies the policies whose scopes match a
+	// repository the evidence names: a cosign signature's
+	// docker-reference, a statement's subject names. The names are read
+	// before anything is verified, which is safe because they can only
+	// add policies, never take one away. It is for an image whose
+	// repository nothing vouches for, such as an offline bundle's, whose
+	// repository is a label in its index.
+	NamedScopes bool
 	// Jobs is how many images [Images] verifies at once; zero or less
 	// means one at a time. With more than one, the Resolver, Backends and
 	// ImageReader are called concurrently: the registry client and the
@@ -103,6 +112,17 @@ func Digest(ctx context.Context, d name.Digest, opts Options, extra ...name.Repo
 	if err != nil {
 		return res.fail(fmt.Errorf("parsing digest %s: %w", d.DigestStr(), err))
 	}
+	var checked []*checkedEvidence
+	if opts.NamedScopes {
+		if checked, err = collect(ctx, d, h, opts); err != nil {
+			return res.fail(err)
+		}
+		named := namedRepositories(checked, d.Context())
+		for _, r := range named {
+			res.NamedRepositories = append(res.NamedRepositories, r.Name())
+		}
+		extra = append(slices.Clip(extra), named...)
+	}
 	applied := applicable(opts.Policy, d.Context(), extra)
 	if len(applied) == 0 {
 		res.Status = StatusFail
@@ -112,9 +132,10 @@ func Digest(ctx context.Context, d name.Digest, opts Options, extra ...name.Repo
 		}}})
 		return res
 	}
-	checked, err := collect(ctx, d, h, opts)
-	if err != nil {
-		return res.fail(err)
+	if checked == nil {
+		if checked, err = collect(ctx, d, h, opts); err != nil {
+			return res.fail(err)
+		}
 	}
 	res.Evidence = evidenceResults(checked)
 	ev := evaluator{digest: h, repo: d.Context().Name(), now: opts.now(), evidence: checked,

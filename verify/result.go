@@ -29,13 +29,16 @@ const (
 
 // ImageResult is the verdict for one image.
 type ImageResult struct {
-	Reference  string           `json:"reference"`
-	Digest     string           `json:"digest,omitempty"`
-	Repository string           `json:"repository,omitempty"`
-	Status     Status           `json:"status"`
-	Error      string           `json:"error,omitempty"`
-	Policies   []PolicyResult   `json:"policies"`
-	Evidence   []EvidenceResult `json:"evidence"`
+	Reference  string `json:"reference"`
+	Digest     string `json:"digest,omitempty"`
+	Repository string `json:"repository,omitempty"`
+	// NamedRepositories are the other repositories the evidence names,
+	// whose policies applied too (with [Options.NamedScopes] only).
+	NamedRepositories []string         `json:"namedRepositories,omitempty"`
+	Status            Status           `json:"status"`
+	Error             string           `json:"error,omitempty"`
+	Policies          []PolicyResult   `json:"policies"`
+	Evidence          []EvidenceResult `json:"evidence"`
 
 	// Err is the error behind StatusError, for callers that branch on it.
 	Err error `json:"-"`

@@ -66,6 +66,10 @@ func (g *globals) offlineImages(cmd *cobra.Command, bundleFile string, images []
 	}
 	if len(refs) == 0 {
 		refs = []string{b.Image().String()}
+		fmt.Fprintf(g.io.err, "note: policies are matched against %s, the repository the bundle's "+
+			"index names (nothing signs that label), and against the repositories its evidence "+
+			"names; to check the image against the repository you expect, name it: %s@%s\n",
+			b.Image().Context().Name(), "REPO", b.Image().DigestStr())
 	}
 	g.layouts = append(g.layouts, b.Layout())
 	cmd.SetContext(context.WithValue(cmd.Context(), offlineKey{}, b))
@@ -150,6 +154,10 @@ func (g *globals) offlineVerifyOptions(cmd *cobra.Command, policyFile string, at
 		ImageReader: reg,
 		Now:         at,
 		Logger:      g.logger,
+		// The bundle's repository is a label in its index that nothing
+		// signs: the repositories its evidence names bring their
+		// policies too, so a relabelled bundle cannot escape them.
+		NamedScopes: true,
 	}, nil
 }
 

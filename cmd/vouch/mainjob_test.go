@@ -88,7 +88,13 @@ func signAndAttest(h *harness, img string) {
 func decodeReport(t *testing.T, out string) *verify.Report {
 	t.Helper()
 	var rep verify.Report
-	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+	// The harness writes stderr into the same buffer: a note or warning
+	// may come before the report.
+	if i := strings.Index(out, "\n{"); i >= 0 && !strings.HasPrefix(out, "{") {
+		out = out[i+1:]
+	}
+	// And the exit's error line may follow it.
+	if err := json.NewDecoder(strings.NewReader(out)).Decode(&rep); err != nil {
 		t.Fatalf("decoding report: %v\n%s", err, out)
 	}
 	if rep.SchemaVersion != verify.SchemaVersion || len(rep.Images) == 0 {
