@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"sort"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
