@@ -7,6 +7,8 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/vouchsec/vouch/internal/testreg"
 	"github.com/vouchsec/vouch/pkg/registry"
@@ -57,4 +59,31 @@ func firstChild(t *testing.T, img string) string {
 		t.Fatalf("index %s: %v", img, err)
 	}
 	return idx.Manifests[0].Digest.String()
+}
+
+// TestPromoteMovedTag checks that promoting onto a tag that names another
+// image says it moved the tag, and from what.
+func TestPromoteMovedTag(t *testing.T) {
+	h := newHarness(t, testreg.GGCR(t, true))
+	img, _ := h.push("staging/app", "1.0.0")
+	h.keys("release", "ci")
+	h.must("sign", "--key", h.path("keys/release.key"), img)
+	old, err := random.Image(64, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tag, err := name.NewTag(h.ref("prod/app:1.0.0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(tag, old); err != nil {
+		t.Fatal(err)
+	}
+	oldDigest, _ := old.Digest()
+	pol := h.policy(`  - name: signed
+    scope: ["**"]
+    signatures: {anyOf: [release]}
+`)
+	h.expect(exitOK, []string{"moved", "(was " + oldDigest.String() + ")"},
+		"promote", "--policy", pol, h.ref("staging/app:1.0.0"), h.ref("prod/app:1.0.0"))
 }

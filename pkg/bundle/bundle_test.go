@@ -234,6 +234,9 @@ func TestEvidenceOfAnotherImage(t *testing.T) {
 				if d.Annotations[AnnotationKind] == string(KindImage) {
 					idx.Manifests[i].Digest, _ = v1.NewHash(other.DigestStr())
 					idx.Manifests[i].Size = otherSrc.Entries[0].Descriptor.Size
+					// As a careful forger would, lest the recorded
+					// reference give the swap away.
+					delete(idx.Manifests[i].Annotations, AnnotationReference)
 				}
 			}
 		}},
@@ -254,6 +257,63 @@ func TestEvidenceOfAnotherImage(t *testing.T) {
 			_, err := Open(dir, OpenOptions{})
 			if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "belongs to") {
 				t.Fatalf("Open: %v, want ErrCorrupt saying the evidence belongs to another image", err)
+			}
+		})
+	}
+}
+
+// TestIndexAnnotationsRefused checks that index.json entries whose
+// annotations a bundle never writes are refused: an unknown kind, an
+// entry listed twice, a referrer without its subject, and a recorded
+// reference in another repository or with another tag than the image's.
+func TestIndexAnnotationsRefused(t *testing.T) {
+	f := newFixture(t, true)
+	src := f.export(t, filepath.Join(t.TempDir(), "a"), false).Output
+	onKind := func(kind Kind, edit func(ann map[string]string)) func(*v1.IndexManifest) {
+		return func(idx *v1.IndexManifest) {
+			for _, d := range idx.Manifests {
+				if Kind(d.Annotations[AnnotationKind]) == kind {
+					edit(d.Annotations)
+					return
+				}
+			}
+			t.Fatalf("no %s entry", kind)
+		}
+	}
+	tests := []struct {
+		name string
+		edit func(*v1.IndexManifest)
+		want string
+	}{
+		{"unknown kind", onKind(KindCosignSignatures, func(a map[string]string) {
+			a[AnnotationKind] = "bogus"
+		}), "no kind of entry"},
+		{"entry listed twice", func(idx *v1.IndexManifest) {
+			for _, d := range idx.Manifests {
+				if Kind(d.Annotations[AnnotationKind]) == KindCosignSignatures {
+					idx.Manifests = append(idx.Manifests, d)
+					return
+				}
+			}
+		}, "twice"},
+		{"referrer without subject", onKind(KindReferrer, func(a map[string]string) {
+			delete(a, AnnotationSubject)
+		}), "without its"},
+		{"reference in another repository", onKind(KindImage, func(a map[string]string) {
+			a[AnnotationReference] = "docker.io/library/nginx:latest"
+		}), "another repository"},
+		{"reference with another tag", onKind(KindImage, func(a map[string]string) {
+			a[AnnotationReference] = a[AnnotationRepository] + ":latest"
+		}), "names tag"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "b")
+			copyDir(t, src, dir)
+			editIndex(t, dir, tc.edit)
+			_, err := Open(dir, OpenOptions{})
+			if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Open: %v, want ErrCorrupt saying %q", err, tc.want)
 			}
 		})
 	}

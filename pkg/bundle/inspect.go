@@ -112,8 +112,24 @@ func inspectLimited(dir string, want name.Repository, verifyBlobs bool, limits L
 // description.
 func (ins *inspector) entries(descs []v1.Descriptor, want name.Repository) error {
 	var image *v1.Descriptor
+	listed := map[v1.Hash]bool{}
 	for i, desc := range descs {
 		kind := Kind(desc.Annotations[AnnotationKind])
+		switch kind {
+		case KindImage, KindCosignSignatures, KindCosignAttestations, KindReferrer,
+			KindPolicy, KindTrust, KindCRL, KindReport:
+		default:
+			return fmt.Errorf("%w: index.json lists %s with %s %q, which is no kind of entry a "+
+				"bundle holds", ErrCorrupt, desc.Digest, AnnotationKind, kind)
+		}
+		if listed[desc.Digest] {
+			return fmt.Errorf("%w: index.json lists %s twice", ErrCorrupt, desc.Digest)
+		}
+		listed[desc.Digest] = true
+		if kind == KindReferrer && desc.Annotations[AnnotationSubject] == "" {
+			return fmt.Errorf("%w: referrer %s is listed without its %s", ErrCorrupt, desc.Digest,
+				AnnotationSubject)
+		}
 		if kind == KindImage {
 			if image != nil {
 				return fmt.Errorf("%w: index.json lists two images, %s and %s", ErrCorrupt,

@@ -192,6 +192,39 @@ func (c *contents) imageAnnotations(desc v1.Descriptor, want name.Repository) er
 	}
 	c.repo, c.image, c.layers = repo, repo.Digest(desc.Digest.String()), layers
 	c.reference = ann[AnnotationReference]
+	if err := checkReference(c.reference, repo, desc); err != nil {
+		return fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	return nil
+}
+
+// checkReference refuses a recorded reference that names another
+// repository than the image's, or another tag than the image entry's
+// ref.name, or another digest: import writes that tag.
+func checkReference(ref string, repo name.Repository, desc v1.Descriptor) error {
+	if ref == "" {
+		return nil
+	}
+	r, err := name.ParseReference(ref)
+	if err != nil {
+		return fmt.Errorf("the image's %s %q: %w", AnnotationReference, ref, err)
+	}
+	if r.Context().Name() != repo.Name() {
+		return fmt.Errorf("the image's %s %q is in another repository than its %s %s",
+			AnnotationReference, ref, AnnotationRepository, repo.Name())
+	}
+	switch r := r.(type) {
+	case name.Tag:
+		if tag := desc.Annotations[annotationRefName]; tag != r.TagStr() {
+			return fmt.Errorf("the image's %s %q names tag %q, but its ref.name is %q",
+				AnnotationReference, ref, r.TagStr(), tag)
+		}
+	case name.Digest:
+		if r.DigestStr() != desc.Digest.String() {
+			return fmt.Errorf("the image's %s %q names another digest than %s",
+				AnnotationReference, ref, desc.Digest)
+		}
+	}
 	return nil
 }
 

@@ -187,15 +187,29 @@ func (p *promoter) current(ctx context.Context, tag name.Tag) (*v1.Hash, error) 
 }
 
 func (p *promoter) tag(ctx context.Context, what string, tag name.Tag, h v1.Hash) error {
+	// A tag that names another image is moved, and the step says from
+	// what, so that a replaced image does not go unnoticed.
+	cur, err := p.current(ctx, tag)
+	if err != nil {
+		return err
+	}
+	target := tag.String()
+	if cur != nil && *cur != h {
+		target = fmt.Sprintf("%s (was %s)", tag, cur)
+	}
 	if p.opts.DryRun {
-		p.step(what, tag.String(), WouldRun)
+		p.step(what, target, WouldRun)
 		return nil
 	}
 	written, err := p.opts.Registry.Tag(ctx, tag, h)
 	if err != nil {
 		return fmt.Errorf("tagging %s: %w", tag, err)
 	}
-	p.step(what, tag.String(), map[bool]Action{true: Copied, false: Present}[written])
+	action := map[bool]Action{true: Copied, false: Present}[written]
+	if written && cur != nil && *cur != h {
+		action = Moved
+	}
+	p.step(what, target, action)
 	return nil
 }
 

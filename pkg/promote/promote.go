@@ -45,7 +45,9 @@ type Action string
 
 // The actions.
 const (
-	Copied   Action = "copied"
+	Copied Action = "copied"
+	// Moved is a tag that named another image before.
+	Moved    Action = "moved"
 	Merged   Action = "merged"
 	Present  Action = "already present"
 	WouldRun Action = "would copy"
