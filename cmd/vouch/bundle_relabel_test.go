@@ -73,3 +73,30 @@ func relabel(t *testing.T, dir, repo string) {
 		t.Fatal(err)
 	}
 }
+
+// TestBundleOfflineUsage checks the offline refusals of flags and images:
+// an image the bundle holds no evidence for, an empty --at, and bundle
+// limits without --offline.
+func TestBundleOfflineUsage(t *testing.T) {
+	h := newHarness(t, testreg.GGCR(t, true))
+	img, _ := h.push("prod/app", "1.0.0")
+	h.keys("release", "ci")
+	h.must("sign", "--key", h.path("keys/release.key"), img)
+	pol := h.policy("  - name: p\n    scope: [\"**\"]\n    signatures: {anyOf: [release]}\n")
+	file := h.path("app.tar")
+	h.must("bundle", "export", img, "-o", file, "--policy", pol)
+	other := h.ref("prod/app@sha256:" + strings.Repeat("ab", 32))
+	h.expect(exitUsage, []string{"the bundle holds evidence for"}, "verify", "--offline", "--bundle",
+		file, "--policy", pol, other)
+	h.expect(exitUsage, []string{"--at is empty"}, "verify", "--offline", "--bundle", file, "--at", "")
+	h.expect(exitUsage, []string{"go with --offline"}, "verify", "--policy", pol,
+		"--max-bundle-size", "5", img)
+	// A platform image of the index is the bundle's too (it is verified:
+	// unsigned, it fails), and the report names the bundled policy as the
+	// bundle holds it.
+	out := h.expect(exitPolicy, []string{"policy.yaml in " + file}, "verify", "--offline", "--bundle", file,
+		h.ref("prod/app@"+firstChild(t, img)))
+	if strings.Contains(out, "vouch-bundle-") {
+		t.Errorf("the report names the bundle's temporary directory:\n%s", out)
+	}
+}

@@ -62,6 +62,11 @@ func (g *globals) offlineImages(cmd *cobra.Command, bundleFile string, images []
 	}
 	refs := make([]string, len(digests))
 	for i, d := range digests {
+		if !b.IsImage(d.DigestStr()) {
+			_ = b.Close()
+			return nil, nil, usageErr(fmt.Errorf("%s: the bundle holds evidence for %s (and the "+
+				"platform images of its index), not for %s", d, b.Image(), d.DigestStr()))
+		}
 		refs[i] = d.String()
 	}
 	if len(refs) == 0 {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vouchsec/vouch/pkg/bundle"
 	vnotation "github.com/vouchsec/vouch/pkg/notation"
 	"github.com/vouchsec/vouch/pkg/policy"
 	"github.com/vouchsec/vouch/pkg/registry"
@@ -112,6 +113,12 @@ func (g *globals) verify(cmd *cobra.Command, args []string, f verifyFlags) error
 	if err != nil {
 		return err
 	}
+	if cmd.Flags().Changed("at") && f.at == "" {
+		return usageErr(errors.New("--at is empty: give a time (RFC 3339 or YYYY-MM-DD)"))
+	}
+	if !f.offline && (cmd.Flags().Changed("max-bundle-size") || cmd.Flags().Changed("max-bundle-entries")) {
+		return usageErr(errors.New("--max-bundle-size and --max-bundle-entries go with --offline"))
+	}
 	if f.offline {
 		return g.verifyOffline(cmd, f, format, images, at)
 	}
@@ -161,6 +168,13 @@ func (g *globals) verifyOffline(cmd *cobra.Command, f verifyFlags, format report
 	}
 	opts.Jobs = f.jobs
 	rep := verify.Images(cmd.Context(), refs, opts)
+	if f.policyFile == "" {
+		// The bundled policy was laid out in a temporary directory that
+		// is gone when the command ends: name it as the bundle holds it.
+		if b, ok := cmd.Context().Value(offlineKey{}).(*bundle.Bundle); ok {
+			rep.Policy = fmt.Sprintf("%s in %s", b.PolicyTitle(), f.bundle)
+		}
+	}
 	if err := writeVerifyReport(cmd.OutOrStdout(), format, f.outputFile, rep); err != nil {
 		return err
 	}

@@ -115,7 +115,7 @@ func discardNil(l *slog.Logger) *slog.Logger {
 }
 
 // isTar reports whether a bundle path names a tar file.
-func isTar(path string) bool { return strings.HasSuffix(path, ".tar") }
+func isTar(path string) bool { return strings.EqualFold(filepath.Ext(path), ".tar") }
 
 // checkOutput refuses an output that cannot be written whole.
 func checkOutput(path string) (string, error) {

@@ -27,6 +27,8 @@ type contents struct {
 	repo      name.Repository
 	image     name.Digest
 	reference string
+	// platforms are the digests of the manifests the image's index lists.
+	platforms map[string]bool
 	layers    bool
 	entries   []Entry
 	// artifacts are vouch's own entries (policy, trust, crl, report).
@@ -292,9 +294,11 @@ func (ins *inspector) evidence(descs []v1.Descriptor) error {
 	// The image's own digests: its index or manifest, and the platform
 	// manifests of an index, each of which may carry evidence.
 	own := map[string]bool{img: true}
+	ins.c.platforms = map[string]bool{}
 	if h, err := v1.NewHash(img); err == nil {
 		for _, m := range ins.manifests[h].Manifests {
 			own[m.Digest.String()] = true
+			ins.c.platforms[m.Digest.String()] = true
 		}
 	}
 	withSubject := maps.Clone(own)

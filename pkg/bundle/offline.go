@@ -129,6 +129,17 @@ func (b *Bundle) Policy() (string, error) {
 	return b.policy, nil
 }
 
+// PolicyTitle is the bundled policy's path inside the bundle (its title),
+// for reports: the file Policy lays out is gone once the bundle is
+// closed. It is "" for a bundle without a policy.
+func (b *Bundle) PolicyTitle() string {
+	pol, ok := b.artifacts[KindPolicy]
+	if !ok || len(pol.layers) == 0 {
+		return ""
+	}
+	return pol.layers[0].Annotations[annotationTitle]
+}
+
 // layOut writes each file to dir at its title, refusing titles that
 // would leave dir or name one file twice.
 func (b *Bundle) layOut(dir string, files []v1.Descriptor) error {

@@ -114,6 +114,13 @@ func (b *Bundle) Close() error {
 // exported from; zero for an OCI image layout that is not a bundle.
 func (b *Bundle) Image() name.Digest { return b.image }
 
+// IsImage reports whether digest is the bundle's image or one of the
+// platform images of its index: what a bundle holds evidence for. Every
+// digest is, for an OCI layout that is not a bundle.
+func (b *Bundle) IsImage(digest string) bool {
+	return b.plain || digest == b.image.DigestStr() || b.platforms[digest]
+}
+
 // Repository returns the repository the bundle is served as.
 func (b *Bundle) Repository() name.Repository { return b.repo }
 
