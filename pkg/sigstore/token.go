@@ -71,7 +71,7 @@ func IDToken(ctx context.Context, opts TokenOptions) (token, source string, err 
 		return checkToken(string(b), "the file "+file+" (--identity-token "+opts.Flag+")")
 	case opts.Flag != "":
 		tok, source, err := checkToken(opts.Flag, "--identity-token")
-		if err != nil && !strings.Contains(opts.Flag, ".") {
+		if err != nil && strings.Count(opts.Flag, ".") != 2 {
 			err = fmt.Errorf("%w; to read a token from a file, write @FILE", err)
 		}
 		return tok, source, err
