@@ -201,7 +201,7 @@ func (g *globals) bundleImport(cmd *cobra.Command, file, dst string, limits bund
 	g.layouts = append(g.layouts, src)
 	res, err := bundle.Import(cmd.Context(), g.registry(), b, dst,
 		bundle.ImportOptions{Logger: g.logger})
-	if res != nil {
+	if res != nil && (err == nil || len(res.Steps) > 0) {
 		writeImport(cmd.OutOrStdout(), res)
 	}
 	switch {

@@ -79,8 +79,11 @@ func inspectLimited(dir string, want name.Repository, verifyBlobs bool, limits L
 	}
 	defer root.Close()
 	raw, err := readFile(root, "index.json", maxIndexSize)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: not an OCI image layout: it holds no index.json", ErrCorrupt)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("reading index.json: %w", err)
+		return nil, fmt.Errorf("%w: reading index.json: %w", ErrCorrupt, err)
 	}
 	idx, err := v1.ParseIndexManifest(bytes.NewReader(raw))
 	if err != nil {
@@ -205,8 +208,11 @@ func (ins *inspector) manifest(desc v1.Descriptor, inImage bool, depth int) (
 		return manifestFields{}, fmt.Errorf("%w: more than %d manifests", ErrCorrupt, len(ins.manifests))
 	}
 	raw, err := readRootBlob(ins.root, desc, maxManifestSize)
+	if err != nil && !errors.Is(err, ErrCorrupt) {
+		err = fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
 	if err != nil {
-		return manifestFields{}, fmt.Errorf("reading manifest: %w", err)
+		return manifestFields{}, fmt.Errorf("reading manifest %s: %w", desc.Digest, err)
 	}
 	var m manifestFields
 	if err := json.Unmarshal(raw, &m); err != nil {
