@@ -79,7 +79,7 @@ func TestIDTokenSources(t *testing.T) {
 	expired := jwt(t, map[string]any{"exp": time.Now().Add(-time.Minute).Unix()})
 	for _, tt := range []struct {
 		name, flag, want string
-		is           error
+		is               error
 	}{
 		{"none at all", "", "no identity token", ErrNoToken},
 		{"a path without its @", "token.jwt", "write @FILE", ErrInput},
