@@ -46,7 +46,7 @@ func BenchmarkVerifyBatch(b *testing.B) {
 	bins := buildBinaries(b)
 	dir := b.TempDir()
 	host, counter := testreg.GGCRCounted(b, true)
-	run := &runner{env: offlineEnv(filepath.Join(dir, "home")), counter: counter}
+	run := newRunner(b, offlineEnv(filepath.Join(dir, "home")), counter)
 	images := batchFixture(b, host, dir)
 	list := filepath.Join(dir, "images.txt")
 	if err := os.WriteFile(list, []byte(strings.Join(images, "\n")+"\n"), 0o600); err != nil {

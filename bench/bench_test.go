@@ -31,7 +31,7 @@ func BenchmarkVerify(b *testing.B) {
 // `cosign version`, interleaved.
 func BenchmarkVersion(b *testing.B) {
 	bins := buildBinaries(b)
-	r := &runner{env: offlineEnv(b.TempDir())}
+	r := newRunner(b, offlineEnv(b.TempDir()), nil)
 	// One untimed run each, so that neither pays for a cold page cache.
 	mustRun(b, r, bins.vouch, []string{"version"})
 	mustRun(b, r, bins.cosign, []string{"version"})

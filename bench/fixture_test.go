@@ -97,7 +97,7 @@ func newFixture(tb testing.TB) *fixture {
 	fx := &fixture{binaries: buildBinaries(tb)}
 	dir := tb.TempDir()
 	host, counter := testreg.GGCRCounted(tb, true)
-	fx.run = &runner{env: offlineEnv(filepath.Join(dir, "home")), counter: counter}
+	fx.run = newRunner(tb, offlineEnv(filepath.Join(dir, "home")), counter)
 	digest := testreg.PushSample(tb, host, repo, "1.0.0")
 	fx.image = host + "/" + repo + "@" + digest.String()
 	if err := fx.makeEvidence(dir); err != nil {

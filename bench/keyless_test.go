@@ -65,7 +65,7 @@ func newKeylessFixture(b *testing.B) *keylessFixture {
 	s := teststack.Start(b)
 	dir := b.TempDir()
 	host, counter := testreg.GGCRCounted(b, true)
-	fx.run = &runner{env: offlineEnv(filepath.Join(dir, "home")), counter: counter}
+	fx.run = newRunner(b, offlineEnv(filepath.Join(dir, "home")), counter)
 	fx.image = host + "/" + repo + "@" + testreg.PushSample(b, host, repo, "1.0.0").String()
 	fx.issuer = s.IssuerURL(teststack.EmailIssuer)
 	fx.root = s.WriteTrustedRoot(b, dir)

@@ -60,7 +60,7 @@ func BenchmarkVerifyMixed(b *testing.B) {
 	bins := buildBinaries(b)
 	dir := b.TempDir()
 	host, counter := testreg.GGCRCounted(b, true)
-	run := &runner{env: offlineEnv(filepath.Join(dir, "home")), counter: counter}
+	run := newRunner(b, offlineEnv(filepath.Join(dir, "home")), counter)
 	image := host + "/" + repo + "@" + testreg.PushSample(b, host, repo, "1.0.0").String()
 	steps := [][]string{
 		{"key", "generate", "--output-key-prefix", filepath.Join(dir, "k")},

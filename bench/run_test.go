@@ -8,7 +8,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
+	"testing"
 	"time"
 
 	"github.com/vouchsec/vouch/internal/testreg"
@@ -49,6 +52,44 @@ func (t *tally) add(u usage) {
 type runner struct {
 	env     []string
 	counter *testreg.Counter // may be nil: no requests are counted then
+	// rss is the bench/rss helper each command runs under, which reports
+	// the command's own peak resident set.
+	rss string
+}
+
+// newRunner returns a runner with env and counter, measuring through the
+// rss helper, built on first use.
+func newRunner(tb testing.TB, env []string, counter *testreg.Counter) *runner {
+	tb.Helper()
+	return &runner{env: env, counter: counter, rss: rssHelper(tb)}
+}
+
+// rssBuilt is the bench/rss helper, built once per test process.
+var rssBuilt struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+func rssHelper(tb testing.TB) string {
+	tb.Helper()
+	rssBuilt.once.Do(func() {
+		dir, err := os.MkdirTemp("", "vouch-bench-rss-")
+		if err != nil {
+			rssBuilt.err = err
+			return
+		}
+		rssBuilt.path = filepath.Join(dir, "rss")
+		cmd := exec.Command("go", "build", "-o", rssBuilt.path, "./rss")
+		cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			rssBuilt.err = fmt.Errorf("building bench/rss: %w\n%s", err, out)
+		}
+	})
+	if rssBuilt.err != nil {
+		tb.Fatal(rssBuilt.err)
+	}
+	return rssBuilt.path
 }
 
 // offlineEnv is the environment both CLIs run with: a private HOME, TUF
@@ -76,7 +117,18 @@ func offlineEnv(home string) []string {
 func (r *runner) run(extraEnv []string, bin string, args ...string) (usage, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
 	defer cancel()
+	rssFile := ""
 	cmd := exec.CommandContext(ctx, bin, args...)
+	if r.rss != "" {
+		f, err := os.CreateTemp("", "vouch-bench-rss-*")
+		if err != nil {
+			return usage{}, err
+		}
+		rssFile = f.Name()
+		f.Close()
+		defer os.Remove(rssFile)
+		cmd = exec.CommandContext(ctx, r.rss, append([]string{rssFile, bin}, args...)...)
+	}
 	cmd.Env = append(slices.Clone(r.env), extraEnv...)
 	cmd.WaitDelay = 5 * time.Second
 	var stdout, stderr bytes.Buffer
@@ -91,7 +143,15 @@ func (r *runner) run(extraEnv []string, bin string, args ...string) (usage, erro
 			filepath.Base(bin), strings.Join(args, " "), err,
 			lastLines(stdout.String(), 20), lastLines(stderr.String(), 40))
 	}
-	u.maxRSS = maxRSS(cmd.ProcessState)
+	if rssFile != "" {
+		raw, err := os.ReadFile(rssFile)
+		if err != nil {
+			return u, fmt.Errorf("reading the peak resident set of %s: %w", filepath.Base(bin), err)
+		}
+		if u.maxRSS, err = strconv.ParseInt(strings.TrimSpace(string(raw)), 10, 64); err != nil {
+			return u, fmt.Errorf("reading the peak resident set of %s: %w", filepath.Base(bin), err)
+		}
+	}
 	return u, nil
 }
 
