@@ -20,7 +20,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	ociremote "github.com/sigstore/cosign/v2/pkg/oci/remote"
 	"github.com/sigstore/sigstore-go/pkg/bundle"
-	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore-go/pkg/sign"
 	"github.com/sigstore/sigstore/pkg/signature"
 
@@ -83,7 +82,7 @@ func newBundleFixture(t *testing.T) *bundleFixture {
 			t.Fatal(err)
 		}
 	}
-	writeFile(t, filepath.Join(dir, "trusted_root.json"), tsaRoot(t, f.tsa))
+	writeFile(t, filepath.Join(dir, "trusted_root.json"), f.tsa.TrustedRootJSON(t))
 	writeFile(t, filepath.Join(dir, "policy.yaml"), []byte(bundlePolicy))
 	p, err := policy.Load(filepath.Join(dir, "policy.yaml"))
 	if err != nil {
@@ -98,25 +97,6 @@ func writeFile(t *testing.T, path string, data []byte) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// tsaRoot is a trusted_root.json whose only entry is tsa.
-func tsaRoot(t *testing.T, tsa *testtsa.TSA) []byte {
-	t.Helper()
-	n := len(tsa.Chain)
-	ta := &root.SigstoreTimestampingAuthority{Leaf: tsa.Chain[0],
-		Intermediates: tsa.Chain[1 : n-1], Root: tsa.Root,
-		ValidityPeriodStart: tsa.Root.NotBefore, URI: tsa.URL}
-	tr, err := root.NewTrustedRoot(root.TrustedRootMediaType01, nil, nil,
-		[]root.TimestampingAuthority{ta}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := tr.MarshalJSON()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
 }
 
 func bundleContext(t *testing.T) context.Context {

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -55,23 +52,15 @@ func TestBundleRelabelled(t *testing.T) {
 // its image, as an attacker with the file could.
 func relabel(t *testing.T, dir, repo string) {
 	t.Helper()
-	idx := readIndex(t, dir)
-	for _, e := range idx["manifests"].([]any) {
-		ann, _ := e.(map[string]any)["annotations"].(map[string]any)
-		if ann[bundle.AnnotationKind] == string(bundle.KindImage) {
-			ann[bundle.AnnotationRepository] = repo
-			delete(ann, bundle.AnnotationReference)
+	editIndex(t, dir, func(idx map[string]any) {
+		for _, e := range idx["manifests"].([]any) {
+			ann, _ := e.(map[string]any)["annotations"].(map[string]any)
+			if ann[bundle.AnnotationKind] == string(bundle.KindImage) {
+				ann[bundle.AnnotationRepository] = repo
+				delete(ann, bundle.AnnotationReference)
+			}
 		}
-	}
-	raw, err := json.Marshal(idx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "index.json")
-	_ = os.Chmod(path, 0o644)
-	if err := os.WriteFile(path, raw, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	})
 }
 
 // TestBundleOfflineUsage checks the offline refusals of flags and images:

@@ -418,13 +418,21 @@ func readIndex(t *testing.T, dir string) map[string]any {
 // drop selects, failing the test if it selects none.
 func dropEntries(t *testing.T, dir string, drop func(map[string]any) bool) {
 	t.Helper()
+	editIndex(t, dir, func(idx map[string]any) {
+		entries := idx["manifests"].([]any)
+		kept := slices.DeleteFunc(slices.Clone(entries), func(e any) bool { return drop(e.(map[string]any)) })
+		if len(kept) == len(entries) {
+			t.Fatal("no entry to drop")
+		}
+		idx["manifests"] = kept
+	})
+}
+
+// editIndex rewrites a bundle directory's index.json as edit changes it.
+func editIndex(t *testing.T, dir string, edit func(idx map[string]any)) {
+	t.Helper()
 	idx := readIndex(t, dir)
-	entries := idx["manifests"].([]any)
-	kept := slices.DeleteFunc(slices.Clone(entries), func(e any) bool { return drop(e.(map[string]any)) })
-	if len(kept) == len(entries) {
-		t.Fatal("no entry to drop")
-	}
-	idx["manifests"] = kept
+	edit(idx)
 	raw, err := json.Marshal(idx)
 	if err != nil {
 		t.Fatal(err)

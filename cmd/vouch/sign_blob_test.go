@@ -6,8 +6,6 @@ import (
 	"os"
 	"testing"
 
-	"github.com/sigstore/sigstore-go/pkg/root"
-
 	"github.com/vouchsec/vouch/internal/cosigncli"
 	"github.com/vouchsec/vouch/internal/testtsa"
 )
@@ -35,21 +33,7 @@ func newBlobFixture(t *testing.T) *blobFixture {
 // test TSA.
 func writeTSATrustedRoot(t *testing.T, h *harness, tsa *testtsa.TSA) string {
 	t.Helper()
-	n := len(tsa.Chain)
-	ta := &root.SigstoreTimestampingAuthority{
-		Leaf: tsa.Chain[0], Intermediates: tsa.Chain[1 : n-1], Root: tsa.Root,
-		ValidityPeriodStart: tsa.Root.NotBefore, URI: tsa.URL,
-	}
-	tr, err := root.NewTrustedRoot(root.TrustedRootMediaType01, nil, nil,
-		[]root.TimestampingAuthority{ta}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := tr.MarshalJSON()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h.write("trusted_root.json", string(data))
+	return h.write("trusted_root.json", string(tsa.TrustedRootJSON(t)))
 }
 
 func (f *blobFixture) sign(extra ...string) []string {

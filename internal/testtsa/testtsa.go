@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/spf13/viper"
 
 	"github.com/sigstore/timestamp-authority/v2/pkg/server"
@@ -115,4 +116,24 @@ func (a *TSA) Pool() *x509.CertPool {
 	pool := x509.NewCertPool()
 	pool.AddCert(a.Root)
 	return pool
+}
+
+// TrustedRootJSON returns a trusted_root.json whose only entry is this
+// timestamp authority: its chain, valid from the root's NotBefore.
+func (a *TSA) TrustedRootJSON(t testing.TB) []byte {
+	t.Helper()
+	n := len(a.Chain)
+	ta := &root.SigstoreTimestampingAuthority{Leaf: a.Chain[0],
+		Intermediates: a.Chain[1 : n-1], Root: a.Root,
+		ValidityPeriodStart: a.Root.NotBefore, URI: a.URL}
+	tr, err := root.NewTrustedRoot(root.TrustedRootMediaType01, nil, nil,
+		[]root.TimestampingAuthority{ta}, nil)
+	if err != nil {
+		t.Fatalf("testtsa: %v", err)
+	}
+	data, err := tr.MarshalJSON()
+	if err != nil {
+		t.Fatalf("testtsa: %v", err)
+	}
+	return data
 }

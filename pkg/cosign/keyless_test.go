@@ -161,29 +161,14 @@ func otherRoot(t *testing.T) root.TrustedMaterial {
 func TestVerifyKeylessAttestationCorpus(t *testing.T) {
 	for _, c := range corpus.Cases(t, "cosign-oci-layout-attestation") {
 		t.Run(c.ID, func(t *testing.T) {
-			idx, err := layout.SignedImageIndex(corpus.Path(t, c.Layout))
-			if err != nil {
-				t.Fatal(err)
-			}
-			atts, err := idx.Attestations()
-			if err != nil {
-				t.Fatal(err)
-			}
-			list, err := atts.Get()
-			if err != nil || len(list) == 0 {
-				t.Fatalf("attestations: %d, %v", len(list), err)
-			}
+			att, h := layoutAttestation(t, c)
 			tr, err := root.NewTrustedRootFromPath(corpus.Path(t, c.TrustedRoot))
-			if err != nil {
-				t.Fatal(err)
-			}
-			h, err := v1.NewHash(c.SubjectDigest)
 			if err != nil {
 				t.Fatal(err)
 			}
 			k := &Keyless{TrustedMaterial: tr, Issuer: c.Identity.Issuer,
 				Subject: c.Identity.SAN, RequireTlog: true}
-			res, err := VerifyKeylessAttestation(context.Background(), list[0], h, k)
+			res, err := VerifyKeylessAttestation(context.Background(), att, h, k)
 			if (err == nil) != (c.Expected == "pass") {
 				t.Fatalf("err = %v, case expects %s", err, c.Expected)
 			}
